@@ -1,0 +1,109 @@
+"""The ``genmon`` command line: a Click group over the library.
+
+Each command lives in its own module of this package and exposes ``command``;
+the group adds every such module it finds.
+
+Exit codes (stable, documented in the README):
+
+=====  ==========================================================
+0      success
+1      runtime error (a GenmonError that is not about the input)
+2      usage error (bad options or arguments; Click's default)
+3      input failed validation (every problem is listed on stderr)
+=====  ==========================================================
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import pkgutil
+import sys
+import warnings
+
+import click
+
+from ..exceptions import GenmonError, GenmonWarning, InputError
+
+EXIT_OK = 0
+EXIT_RUNTIME = 1
+EXIT_USAGE = 2
+EXIT_INVALID_INPUT = 3
+
+logger = logging.getLogger("genmon")
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    if issubclass(category, GenmonWarning):
+        click.echo(f"warning: {message}", err=True)
+    else:
+        click.echo(f"warning: {category.__name__}: {message}", err=True)
+
+
+class GenmonGroup(click.Group):
+    """Turns genmon's own errors into one line per problem and an exit code."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except GenmonError as exc:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            problems = exc.problems if isinstance(exc, InputError) else [exc]
+            for problem in problems:
+                click.echo(f"error: {problem}", err=True)
+            ctx.exit(EXIT_INVALID_INPUT if isinstance(exc, InputError) else EXIT_RUNTIME)
+
+
+def _print_version(ctx: click.Context, _param, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    from ..provenance import version_string
+
+    click.echo(version_string())
+    ctx.exit(0)
+
+
+@click.group(cls=GenmonGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "-V",
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_version,
+    help="Print genmon's version and how its kernels were built, then exit.",
+)
+@click.option("-v", "--verbose", count=True, help="Log more on stderr (repeat for debug logs).")
+@click.option("-q", "--quiet", is_flag=True, help="Print only errors on stderr.")
+@click.option("--debug", is_flag=True, help="Show full tracebacks instead of one-line errors.")
+@click.pass_context
+def cli(ctx: click.Context, verbose: int, quiet: bool, debug: bool) -> None:
+    """genmon: population-genetics monitoring from scat and hair DNA.
+
+    Exit codes: 0 success, 1 runtime error, 2 usage error, 3 input failed
+    validation.
+    """
+    ctx.ensure_object(dict)
+    ctx.obj.update(verbose=verbose, quiet=quiet, debug=debug)
+    level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
+    logging.basicConfig(level=level, format="%(levelname)s: %(message)s", stream=sys.stderr, force=True)
+    warnings.showwarning = _show_warning
+    if quiet:
+        warnings.simplefilter("ignore", GenmonWarning)
+
+
+def _add_commands() -> None:
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        cli.add_command(module.command)
+
+
+_add_commands()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point."""
+    cli.main(args=argv, prog_name="genmon")

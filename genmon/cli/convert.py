@@ -1,0 +1,29 @@
+"""``genmon convert``: read a genotype file and write it in another format."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..io import read_genotypes, write_genotypes
+from ._options import check_output, force_option, format_choice, missing_option, reader_options
+
+
+@click.command("convert")
+@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path), help="File to write.")
+@click.option("--from", "from_format", type=format_choice("reader"), default=None, help="Input format (guessed when omitted).")
+@click.option("--to", "to_format", type=format_choice("writer"), default=None, help="Output format (guessed from the extension when omitted).")
+@missing_option
+@force_option
+def command(source: Path, output: Path, from_format: str | None, to_format: str | None, missing: str | None, force: bool) -> None:
+    """Convert SOURCE to another genotype format.
+
+    The whole input is validated first; if it has problems, every problem is
+    listed, nothing is written and the exit code is 3.
+    """
+    check_output(output, force)
+    table = read_genotypes(source, from_format, **reader_options(missing))
+    write_genotypes(table, output, to_format)
+    click.echo(f"wrote {output} ({table.n_samples} rows x {table.n_loci} loci)", err=True)
