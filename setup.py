@@ -7,6 +7,8 @@ Environment variables read at build time:
 
 ``GENMON_NO_OPENMP=1``
     Do not probe for or use OpenMP; kernels then run ``prange`` loops serially.
+``GENMON_BUILD_ONLY=name1,name2``
+    Compile only these kernels (developers iterating on one ``.pyx``).
 ``GENMON_DEBUG_BUILD=1``
     Bounds checks, wraparound checks and line tracing on, ``-O0 -g``: for the
     debug CI job and for chasing a crash in a kernel.
@@ -68,6 +70,7 @@ def _openmp_works() -> bool:
 
 def _extensions() -> list[Extension]:
     debug = _env_flag("GENMON_DEBUG_BUILD")
+    only = {n.strip() for n in os.environ.get("GENMON_BUILD_ONLY", "").split(",") if n.strip()}
     openmp = _openmp_works()
     compile_args = ["-O0", "-g"] if debug else ["-O3"]
     link_args: list[str] = []
@@ -87,6 +90,7 @@ def _extensions() -> list[Extension]:
             define_macros=macros,
         )
         for pyx in sorted(KERNEL_DIR.glob("*.pyx"))
+        if not only or pyx.stem in only
     ]
     directives = {
         "language_level": 3,

@@ -246,10 +246,14 @@ class GenotypeTable:
         unless ``locus_info[name]["alleles"]`` fixes the table (e.g. REF, ALT).
         ``missing`` marks missing values (``-1`` or ``None`` for numeric arrays).
         """
-        arr = np.asarray(values, dtype=object)
+        raw = np.asarray(values)
+        numeric = raw.dtype.kind in "iuf"
+        arr = raw if numeric else np.asarray(values, dtype=object)
         if arr.ndim != 3:
             raise ModelError(f"allele values must be (samples, loci, ploidy), got {arr.shape}")
-        n_samples, n_loci, _ = arr.shape
+        n_loci = arr.shape[1]
+        if len(locus_names) != n_loci:
+            raise ModelError(f"{len(locus_names)} locus names for {n_loci} genotype columns")
         if isinstance(kinds, str):
             kinds = [kinds] * n_loci
         locus_info = dict(locus_info or {})
@@ -257,15 +261,37 @@ class GenotypeTable:
         loci = []
         for j, name in enumerate(locus_names):
             info = dict(locus_info.get(name, {}))
+            kind = info.pop("kind", kinds[j])
+            fixed = tuple(info.pop("alleles")) if "alleles" in info else None
             col = arr[:, j, :]
+            if numeric and kind != "SNP":
+                # Vectorised path for allele sizes (the common, large case).
+                is_missing = np.isnan(col) if col.dtype.kind == "f" else np.zeros(col.shape, bool)
+                if missing is not None:
+                    is_missing |= col == missing
+                seen = col[~is_missing]
+                if seen.size and col.dtype.kind == "f" and not np.all(seen == np.round(seen)):
+                    raise ModelError(f"locus {name}: allele sizes must be whole numbers")
+                seen = seen.astype(np.int64)
+                table = tuple(int(a) for a in (fixed if fixed is not None else np.unique(seen)))
+                locus = Locus(name, table, kind=kind, **info)
+                sorted_table = np.asarray(locus.alleles, dtype=np.int64)
+                order = np.argsort(sorted_table, kind="stable")
+                pos = np.searchsorted(sorted_table[order], seen)
+                pos = np.minimum(pos, max(len(order) - 1, 0))
+                if seen.size and (not len(order) or np.any(sorted_table[order][pos] != seen)):
+                    bad = seen[sorted_table[order][pos] != seen][0] if len(order) else seen[0]
+                    raise ModelError(f"locus {name}: allele {int(bad)} is not in its allele table")
+                calls[:, j, :][~is_missing] = order[pos] if seen.size else []
+                loci.append(locus)
+                continue
             is_missing = np.array(
                 [v is None or v == missing or (isinstance(v, float) and np.isnan(v)) for v in col.flat],
                 dtype=bool,
             ).reshape(col.shape)
             seen = col[~is_missing]
-            kind = info.pop("kind", kinds[j])
-            if "alleles" in info:
-                table = tuple(info.pop("alleles"))
+            if fixed is not None:
+                table = fixed
             elif kind == "SNP":
                 table = tuple(dict.fromkeys(str(v) for v in seen))
             else:

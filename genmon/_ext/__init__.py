@@ -1,9 +1,17 @@
 """Compiled kernels (built from ``cython_ext/`` by ``setup.py``).
 
-Only capability modules import from here.  If the extension modules are
-missing or fail to load, importing genmon fails with rebuild instructions:
+Only capability modules import from here.  If any extension module is
+missing or fails to load, importing genmon fails with rebuild instructions:
 there is deliberately no slow pure-Python fallback.
 """
+
+import importlib
+
+#: Every kernel module built from ``cython_ext/<name>.pyx`` (a test checks the list is complete).
+KERNELS = (
+    "_buildinfo",
+    "tally",
+)
 
 _REBUILD = (
     "genmon's compiled kernels could not be loaded ({error}). "
@@ -12,7 +20,10 @@ _REBUILD = (
     "or, for a development tree, `python setup.py build_ext --inplace`."
 )
 
-try:
-    from . import _buildinfo, tally  # noqa: F401
-except ImportError as exc:  # pragma: no cover - exercised only on broken installs
-    raise ImportError(_REBUILD.format(error=exc)) from exc
+for _name in KERNELS:
+    try:
+        importlib.import_module(f"{__name__}.{_name}")
+    except ImportError as exc:  # pragma: no cover - exercised only on broken installs
+        raise ImportError(_REBUILD.format(error=exc)) from exc
+
+from . import _buildinfo, tally  # noqa: E402,F401
