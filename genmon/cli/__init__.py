@@ -41,7 +41,21 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
 
 
 class GenmonGroup(click.Group):
-    """Turns genmon's own errors into one line per problem and an exit code."""
+    """Turns genmon's own errors into one line per problem and an exit code.
+
+    Command modules are imported only when their command is used (or help is
+    listed), so ``genmon convert`` does not pay for matplotlib or scipy.
+    """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(_command_modules()))
+
+    def get_command(self, ctx: click.Context, name: str):
+        command = super().get_command(ctx, name)
+        if command is None and name in _command_modules():
+            command = importlib.import_module(f"{__name__}.{_command_modules()[name]}").command
+            self.add_command(command, name)
+        return command
 
     def invoke(self, ctx: click.Context):
         try:
@@ -93,15 +107,10 @@ def cli(ctx: click.Context, verbose: int, quiet: bool, debug: bool) -> None:
         warnings.simplefilter("ignore", GenmonWarning)
 
 
-def _add_commands() -> None:
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
-        if info.name.startswith("_"):
-            continue
-        module = importlib.import_module(f"{__name__}.{info.name}")
-        cli.add_command(module.command)
-
-
-_add_commands()
+def _command_modules() -> dict[str, str]:
+    """Command name -> module name for every public module of this package."""
+    return {info.name.replace("_", "-"): info.name for info in pkgutil.iter_modules(__path__)
+            if not info.name.startswith("_")}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,0 +1,119 @@
+"""``genmon relate``: pairwise relatedness and kinship classes; ``genmon relate power``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+import numpy as np
+
+from ..io import read_genotypes
+from ..provenance import make_provenance
+from ..relate import CONVENTIONS, ESTIMATORS, relatedness_power
+from ..relate.pairs import plot_histogram, plot_network, relate_pairs
+from ._options import (
+    check_output,
+    force_option,
+    format_choice,
+    missing_option,
+    reader_options,
+    seed_option,
+)
+
+
+class _DefaultToEstimate(click.Group):
+    """``genmon relate FILE`` means ``genmon relate estimate FILE``."""
+
+    def parse_args(self, ctx, args):
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            args = ["estimate", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group("relate", cls=_DefaultToEstimate)
+def command() -> None:
+    """Pairwise relatedness (`genmon relate GENOTYPES -o DIR`) and the panel's
+    power to resolve relationships (`genmon relate power GENOTYPES -o DIR`)."""
+
+
+def _write_tsv(frame, path: Path) -> None:
+    frame.to_csv(path, sep="\t", index=False, float_format="%.6f", na_rep="nan", lineterminator="\n")
+
+
+def _read(source: Path, from_format: str | None, missing: str | None):
+    return read_genotypes(source, from_format, **reader_options(missing))
+
+
+@command.command("estimate")
+@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Directory for pairs.tsv, plots and run.json.")
+@click.option("--estimator", "estimators", default=",".join(ESTIMATORS), show_default=True,
+              help="Comma-separated moment estimators: qg, lr, lynchli, ritland, wang.")
+@click.option("--convention", type=click.Choice(CONVENTIONS), default="coancestry", show_default=True,
+              help="coancestry: COANCESTRY/related's conventions; published: the papers' formulas.")
+@click.option("--frequencies", type=click.Choice(["sample", "exclude_pair"]), default="sample", show_default=True,
+              help="Allele frequencies from the whole sample, or without the pair (QG, LR, Ritland).")
+@click.option("--classes/--no-classes", default=True, show_default=True,
+              help="Add the most likely kinship class (PO, FS, HS, U) and its log-likelihood support.")
+@click.option("--matrix", is_flag=True, help="Also write one square matrix per estimator.")
+@click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True, help="Kernel threads.")
+@click.option("--from", "from_format", type=format_choice("reader"), default=None, help="Input format.")
+@missing_option
+@force_option
+def estimate(source: Path, out_dir: Path, estimators: str, convention: str, frequencies: str, classes: bool,
+             matrix: bool, threads: int, from_format: str | None, missing: str | None, force: bool) -> None:
+    """Relatedness of every pair of individuals in SOURCE (consensus genotypes)."""
+    check_output(out_dir / "pairs.tsv", force)
+    chosen = [e.strip() for e in estimators.split(",") if e.strip()]
+    table = _read(source, from_format, missing)
+    pairs = relate_pairs(table, chosen, convention, frequencies, classes, num_threads=threads)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    _write_tsv(pairs, out_dir / "pairs.tsv")
+    if matrix:
+        ids = list(table.sample_id)
+        index = {v: k for k, v in enumerate(ids)}
+        i = pairs["id_1"].map(index).to_numpy()
+        j = pairs["id_2"].map(index).to_numpy()
+        for name in chosen:
+            m = np.full((len(ids), len(ids)), np.nan)
+            m[i, j] = m[j, i] = pairs[name].to_numpy()
+            import pandas as pd
+
+            _write_tsv(pd.DataFrame(m, index=ids, columns=ids).reset_index(names="id"), out_dir / f"matrix_{name}.tsv")
+    plot_histogram(pairs, chosen, out_dir / "relatedness_histogram.svg")
+    if classes:
+        plot_network(pairs, out_dir / "kinship_network.svg")
+    params = {"estimators": chosen, "convention": convention, "frequencies": frequencies, "classes": classes}
+    prov = make_provenance(parameters=params, inputs=[source])
+    (out_dir / "run.json").write_text(json.dumps(prov, indent=2, sort_keys=True) + "\n")
+    click.echo(f"wrote {out_dir}/pairs.tsv ({len(pairs)} pairs)", err=True)
+
+
+@command.command("power")
+@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Directory for the power tables and run.json.")
+@click.option("--pairs", "n_pairs", type=click.IntRange(min=10), default=1000, show_default=True,
+              help="Simulated pairs per relationship class.")
+@click.option("--convention", type=click.Choice(CONVENTIONS), default="coancestry", show_default=True)
+@click.option("--from", "from_format", type=format_choice("reader"), default=None, help="Input format.")
+@missing_option
+@seed_option
+@force_option
+def power(source: Path, out_dir: Path, n_pairs: int, convention: str, from_format: str | None,
+          missing: str | None, seed: int | None, force: bool) -> None:
+    """Simulate PO, FS, HS and unrelated pairs from SOURCE's allele frequencies and report
+    each estimator's means, spread and misclassification, and the likelihood classifier's."""
+    check_output(out_dir / "power_summary.tsv", force)
+    table = _read(source, from_format, missing)
+    report = relatedness_power(table, n_pairs=n_pairs, seed=seed, convention=convention)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    _write_tsv(report.summary, out_dir / "power_summary.tsv")
+    _write_tsv(report.correlation, out_dir / "power_correlation.tsv")
+    _write_tsv(report.estimator_confusion, out_dir / "power_estimator_confusion.tsv")
+    _write_tsv(report.classifier_confusion, out_dir / "power_classifier_confusion.tsv")
+    prov = make_provenance(parameters=report.parameters, seed=report.parameters["seed"], inputs=[source])
+    (out_dir / "run.json").write_text(json.dumps(prov, indent=2, sort_keys=True) + "\n")
+    click.echo(f"wrote {out_dir}/power_summary.tsv", err=True)

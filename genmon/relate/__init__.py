@@ -1,0 +1,19 @@
+"""Relatedness, kinship classes and the resolving power of a panel."""
+
+from .classes import RELATIONSHIPS, classify_pairs, pair_log_likelihoods, simulate_pairs
+from .moments import CONVENTIONS, ESTIMATORS, estimate_relatedness
+from .pairs import relate_pairs
+from .power import PowerReport, relatedness_power
+
+__all__ = [
+    "CONVENTIONS",
+    "ESTIMATORS",
+    "RELATIONSHIPS",
+    "PowerReport",
+    "classify_pairs",
+    "estimate_relatedness",
+    "pair_log_likelihoods",
+    "relate_pairs",
+    "relatedness_power",
+    "simulate_pairs",
+]

@@ -1,0 +1,95 @@
+"""All-pairs relatedness with kinship classes: what ``genmon relate`` writes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from matplotlib.collections import LineCollection
+
+from ..model import GenotypeTable
+from ..plotting import new_figure, save_figure
+from .classes import classify_pairs, pair_log_likelihoods
+from .moments import ESTIMATORS, all_pairs, estimate_relatedness
+from .power import sample_frequencies
+
+__all__ = ["relate_pairs", "plot_histogram", "plot_network"]
+
+
+def relate_pairs(
+    table: GenotypeTable,
+    estimators: Sequence[str] = ESTIMATORS,
+    convention: str = "coancestry",
+    frequencies: str = "sample",
+    classes: bool = True,
+    error_rates: np.ndarray | None = None,
+    num_threads: int = 1,
+    block: int = 1_000_000,
+) -> pd.DataFrame:
+    """``pairs.tsv``: id_1, id_2, n_loci, the estimators, class and class_lr, reason.
+
+    Pairs are processed in blocks of ``block`` so memory stays bounded.
+    """
+    pi, pj = all_pairs(table.n_samples)
+    freqs = sample_frequencies(table) if classes else None
+    parts = []
+    for start in range(0, pi.size, block):
+        i, j = pi[start:start + block], pj[start:start + block]
+        part = estimate_relatedness(table, estimators, convention, frequencies, (i, j), num_threads)
+        if classes:
+            safe = [np.nan_to_num(f, nan=0.0) for f in freqs]
+            ll = pair_log_likelihoods(table.call_genotype[i], table.call_genotype[j], safe, error_rates)
+            cls, support = classify_pairs(ll)
+            no_data = part["n_loci"].to_numpy() == 0
+            part["class"] = np.where(no_data, "", cls)
+            part["class_lr"] = np.where(no_data, np.nan, support)
+        parts.append(part)
+    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+        columns=["id_1", "id_2", "n_loci", *estimators, "reason"])
+    reason = out.pop("reason")
+    out["reason"] = reason
+    return out
+
+
+def plot_histogram(pairs: pd.DataFrame, estimators: Sequence[str], path) -> None:
+    fig, ax = new_figure()
+    for name in estimators:
+        v = pairs[name].to_numpy(dtype=float)
+        v = v[np.isfinite(v)]
+        if v.size:
+            ax.hist(v, bins=50, histtype="step", label=name)
+    for r, label in ((0.5, "PO/FS"), (0.25, "HS"), (0.0, "U")):
+        ax.axvline(r, color="grey", ls=":", lw=0.8)
+        ax.text(r, ax.get_ylim()[1] * 0.95, label, ha="center", fontsize=8)
+    ax.set_xlabel("relatedness")
+    ax.set_ylabel("pairs")
+    ax.legend()
+    save_figure(fig, path)
+
+
+def plot_network(pairs: pd.DataFrame, path, classes: Sequence[str] = ("PO", "FS", "HS")) -> None:
+    """Individuals on a circle, joined where the most likely class is a close relationship."""
+    close = pairs[pairs.get("class", pd.Series(dtype=str)).isin(classes)] if "class" in pairs else pairs.iloc[:0]
+    ids = sorted(set(close["id_1"]) | set(close["id_2"]))
+    fig, ax = new_figure(6, 6)
+    if ids:
+        angle = np.linspace(0, 2 * np.pi, len(ids), endpoint=False)
+        pos = {i: (np.cos(a), np.sin(a)) for i, a in zip(ids, angle, strict=True)}
+        styles = {"PO": ("tab:red", 2.0), "FS": ("tab:orange", 1.5), "HS": ("tab:blue", 0.8)}
+        for name, (colour, width) in styles.items():
+            sel = close[close["class"] == name]
+            segments = [[pos[a], pos[b]] for a, b in zip(sel["id_1"], sel["id_2"], strict=True)]
+            ax.add_collection(LineCollection(segments, colors=colour, linewidths=width, alpha=0.6, label=name))
+        ax.scatter([p[0] for p in pos.values()], [p[1] for p in pos.values()], s=15, color="black", zorder=3)
+        if len(ids) <= 60:
+            for i, (x, y) in pos.items():
+                ax.text(x * 1.08, y * 1.08, i, fontsize=6, ha="center", va="center")
+        ax.legend(loc="upper right")
+    else:
+        ax.text(0.5, 0.5, "no pair classified PO, FS or HS", ha="center", va="center", transform=ax.transAxes)
+    ax.set_axis_off()
+    ax.set_title("kinship network (most likely class)")
+    save_figure(fig, path)
+
+
