@@ -11,6 +11,7 @@ from matplotlib.collections import LineCollection
 from ..model import GenotypeTable
 from ..plotting import new_figure, save_figure
 from .classes import classify_pairs, pair_log_likelihoods
+from .king import king_robust
 from .moments import ESTIMATORS, all_pairs, estimate_relatedness
 from .power import sample_frequencies
 
@@ -29,14 +30,22 @@ def relate_pairs(
 ) -> pd.DataFrame:
     """``pairs.tsv``: id_1, id_2, n_loci, the estimators, class and class_lr, reason.
 
-    Pairs are processed in blocks of ``block`` so memory stays bounded.
+    ``"king"`` among the estimators adds plink2's KING-robust columns (``nsnp``,
+    ``hethet``, ``ibs0``, ``king``) for SNP panels.  Pairs are processed in blocks
+    of ``block`` so memory stays bounded.
     """
+    with_king = "king" in estimators
+    estimators = [e for e in estimators if e != "king"]
     pi, pj = all_pairs(table.n_samples)
     freqs = sample_frequencies(table) if classes else None
     parts = []
     for start in range(0, pi.size, block):
         i, j = pi[start:start + block], pj[start:start + block]
         part = estimate_relatedness(table, estimators, convention, frequencies, (i, j), num_threads)
+        if with_king:
+            king = king_robust(table, (i, j), num_threads)
+            part["nsnp"], part["hethet"], part["ibs0"], part["king"] = (
+                king["nsnp"].to_numpy(), king["hethet"].to_numpy(), king["ibs0"].to_numpy(), king["kinship"].to_numpy())
         if classes:
             safe = [np.nan_to_num(f, nan=0.0) for f in freqs]
             ll = pair_log_likelihoods(table.call_genotype[i], table.call_genotype[j], safe, error_rates)
@@ -55,6 +64,8 @@ def relate_pairs(
 def plot_histogram(pairs: pd.DataFrame, estimators: Sequence[str], path) -> None:
     fig, ax = new_figure()
     for name in estimators:
+        if name not in pairs:
+            continue
         v = pairs[name].to_numpy(dtype=float)
         v = v[np.isfinite(v)]
         if v.size:

@@ -127,3 +127,15 @@ def all_pair_estimates(calls, convention="coancestry"):
     n = calls.shape[0]
     rows = [pair_estimates(calls, i, j, convention) for i in range(n) for j in range(i + 1, n)]
     return np.array(rows, dtype=np.float64).reshape(-1, 6)
+
+
+def king_pair(dosage_x, dosage_y):
+    """KING-robust (between-family) from dosages (0/1/2, -1 missing), straight from the counts."""
+    both = (dosage_x >= 0) & (dosage_y >= 0)
+    x, y = dosage_x[both], dosage_y[both]
+    hethet = np.sum((x == 1) & (y == 1))
+    ibs0 = np.sum(((x == 0) & (y == 2)) | ((x == 2) & (y == 0)))
+    het1, het2 = np.sum(x == 1), np.sum(y == 1)
+    m = min(het1, het2)
+    kinship = math.nan if m == 0 else (hethet - 2 * ibs0) / (2 * m) + 0.5 - (het1 + het2) / (4 * m)
+    return int(both.sum()), int(hethet), int(ibs0), kinship

@@ -1,0 +1,69 @@
+"""KING-robust kinship: twin, hand-worked case and plink2's output."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from genmon import GenotypeTable, Locus, read_genotypes
+from genmon.relate.king import king_robust
+from tests.reference import relate as ref
+
+
+def _snp_table(calls):
+    calls = np.asarray(calls, dtype=np.int16)
+    loci = tuple(Locus(f"s{j}", ("A", "G"), kind="SNP") for j in range(calls.shape[1]))
+    return GenotypeTable(calls, loci, [f"i{k}" for k in range(calls.shape[0])])
+
+
+def test_hand_worked():
+    # x: AG AG AA GG ;  y: AG AA GG GG  -> HetHet 1, IBS0 1 (AA vs GG), Het1 2, Het2 1, m = 1
+    # phi = (1 - 2)/2 + 1/2 - 3/4 = -0.75
+    t = _snp_table([[[0, 1], [0, 1], [0, 0], [1, 1]], [[0, 1], [0, 0], [1, 1], [1, 1]]])
+    row = king_robust(t).iloc[0]
+    assert (row["nsnp"], row["hethet"], row["ibs0"]) == (4, 0.25, 0.25)
+    assert row["kinship"] == pytest.approx(-0.75)
+
+
+def test_duplicate_is_one_half():
+    rng = np.random.default_rng(0)
+    g = rng.integers(0, 2, size=(1, 300, 2))
+    assert king_robust(_snp_table(np.concatenate([g, g]))).iloc[0]["kinship"] == pytest.approx(0.5)
+
+
+@settings(max_examples=100, deadline=None)
+@given(arrays(np.int16, st.tuples(st.integers(2, 6), st.integers(1, 150), st.just(2)), elements=st.integers(-1, 1)))
+def test_kernel_matches_twin(calls):
+    t = _snp_table(calls)
+    got = king_robust(t)
+    dosage = np.where((calls >= 0).all(axis=2), calls.sum(axis=2), -1)
+    for row in got.itertuples(index=False):
+        i, j = int(row.id_1[1:]), int(row.id_2[1:])
+        nsnp, hethet, ibs0, kin = ref.king_pair(dosage[i], dosage[j])
+        assert row.nsnp == nsnp
+        if nsnp:
+            assert row.hethet == pytest.approx(hethet / nsnp) and row.ibs0 == pytest.approx(ibs0 / nsnp)
+        assert (math.isnan(kin) and math.isnan(row.kinship)) or row.kinship == pytest.approx(kin, abs=1e-12)
+
+
+def test_agrees_with_plink2(test_data):
+    """plink2 --make-king-table (test_data/reference/relate/README.md)."""
+    t = read_genotypes(test_data / "reference/relate/king_sim.vcf.gz")
+    ours = king_robust(t, num_threads=2)
+    theirs = pd.read_csv(test_data / "reference/relate/king_sim.kin0", sep="\t")
+    ours["key"] = [frozenset(p) for p in zip(ours["id_1"].astype(str), ours["id_2"].astype(str), strict=True)]
+    theirs["key"] = [frozenset(p) for p in zip(theirs["#IID1"], theirs["IID2"], strict=True)]
+    merged = theirs.merge(ours, on="key")
+    assert len(merged) == len(theirs) == 780
+    assert (merged["NSNP"] == merged["nsnp"]).all()
+    # plink2 prints 6 significant digits
+    for theirs_col, ours_col in (("HETHET", "hethet"), ("IBS0", "ibs0"), ("KINSHIP", "kinship")):
+        np.testing.assert_allclose(merged[ours_col], merged[theirs_col], rtol=5e-6, atol=5e-7)
+    # the simulated parent-offspring pairs (i0-i5 ... i4-i9) are near 1/4
+    po = ours[(ours["id_1"].astype(str).str[1:].astype(int) + 5 == ours["id_2"].astype(str).str[1:].astype(int))
+              & (ours["id_1"].astype(str).str[1:].astype(int) < 5)]
+    assert po["kinship"].between(0.2, 0.3).all()
