@@ -50,7 +50,8 @@ def _read(source: Path, from_format: str | None, missing: str | None):
 @click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Directory for pairs.tsv, plots and run.json.")
 @click.option("--estimator", "estimators", default=",".join(ESTIMATORS), show_default=True,
-              help="Comma-separated moment estimators: qg, lr, lynchli, ritland, wang.")
+              help="Comma-separated estimators: qg, lr, lynchli, ritland, wang (moment estimators) and, "
+                   "for SNP panels, king (KING-robust kinship as plink2 computes it).")
 @click.option("--convention", type=click.Choice(CONVENTIONS), default="coancestry", show_default=True,
               help="coancestry: COANCESTRY/related's conventions; published: the papers' formulas.")
 @click.option("--frequencies", type=click.Choice(["sample", "exclude_pair"]), default="sample", show_default=True,
