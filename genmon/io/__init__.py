@@ -89,8 +89,10 @@ def detect_format(path: str | Path, kind: str = "reader") -> str:
         if (spec.reader if kind == "reader" else spec.writer) is None:
             continue
         score = 0.0
-        if any(suffixes.endswith(ext) for ext in spec.extensions):
-            score += 0.5
+        matched = [ext for ext in spec.extensions if suffixes.endswith(ext)]
+        if matched:
+            # A longer (more specific) extension wins: ".long.csv" over ".csv".
+            score += 0.5 + 0.01 * max(len(ext) for ext in matched)
         if kind == "reader" and spec.sniff is not None:
             score += spec.sniff(path, head)
         if score > best_score:

@@ -51,7 +51,12 @@ def decode_bytes(data: bytes, file: str | None = None) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        text = data.decode("cp1251")
+        try:
+            text = data.decode("cp1251")
+        except UnicodeDecodeError:
+            raise InputError(
+                Problem("bytes that are neither UTF-8 nor Windows-1251 text", "a text file", file)
+            ) from None
         warnings.warn(
             InputWarning(Problem("text that is not UTF-8", "UTF-8; read as Windows-1251", file)),
             stacklevel=3,
