@@ -65,7 +65,7 @@ def discovery_curve(
     Samples of individuals a, a, b: after 1 sample always 1 individual; after 3, 2.
 
     >>> c = discovery_curve(["a", "a", "b"], n_orders=50, seed=1)
-    >>> c.mean[0], c.mean[-1]
+    >>> float(c.mean[0]), float(c.mean[-1])
     (1.0, 2.0)
     """
     labels = np.asarray(individual_of_sample, dtype=object)

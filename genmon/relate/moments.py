@@ -108,10 +108,12 @@ def locus_coefficients(freqs: np.ndarray, n_copies: int, unbiased: bool = False)
 
     Examples
     --------
-    Two equally common alleles: a2 = 1/2, a3 = a4 = 1/4 (a4 = 1/8), u = 2a2 - a3 = 3/4.
+    Two equally common alleles: a2 = 1/2, a3 = 1/4, a4 = 1/8, so b = 2/4 - 1/8 = 3/8,
+    c = 1/2 - 1/2 + 1/8, d = 4(1/4 - 1/8), e = f = g = 0 (a biallelic locus cannot
+    show the AB/AC pattern), u = 2a2 - a3 = 3/4.
 
     >>> locus_coefficients(np.array([0.5, 0.5]), 100).round(4).tolist()
-    [0.375, 0.125, 0.5, 0.25, 0.5, -0.25, 1.3333, 0.75]
+    [0.375, 0.125, 0.5, 0.0, 0.0, 0.0, 1.3333, 0.75]
     """
     a2, a3, a4 = _moments(freqs, n_copies, unbiased)
     u = 2 * a2 - a3
