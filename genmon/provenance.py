@@ -50,6 +50,13 @@ def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
     return h.hexdigest()
 
 
+def _command_line() -> str:
+    """The command line with the program's directory dropped (``genmon …``, not ``/usr/bin/genmon …``)."""
+    argv = list(sys.argv) or [""]
+    argv[0] = Path(argv[0]).name
+    return " ".join(argv)
+
+
 def _versions() -> dict[str, str]:
     out = {"python": platform.python_version()}
     for dist in ("numpy", "pandas", "scipy", "scikit-allel", "pysam", "biopython", "click"):
@@ -91,7 +98,7 @@ def make_provenance(
         "build": build_info(),
         "environment": _versions(),
         "platform": f"{platform.system()} {platform.machine()}",
-        "command": command if command is not None else " ".join(sys.argv),
+        "command": command if command is not None else _command_line(),
         "parameters": dict(parameters or {}),
         "seed": seed,
         "inputs": [{"path": str(p), "sha256": sha256_file(p)} for p in inputs],
