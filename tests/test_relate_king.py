@@ -67,3 +67,47 @@ def test_agrees_with_plink2(test_data):
     po = ours[(ours["id_1"].astype(str).str[1:].astype(int) + 5 == ours["id_2"].astype(str).str[1:].astype(int))
               & (ours["id_1"].astype(str).str[1:].astype(int) < 5)]
     assert po["kinship"].between(0.2, 0.3).all()
+
+
+# --- PLINK method-of-moments IBD ------------------------------------------------------------
+
+from genmon.relate.ibd import plink_ibd  # noqa: E402
+
+
+def test_ibd_agrees_with_plink19(test_data):
+    """plink1.9 --genome full (test_data/reference/relate/README.md)."""
+    t = read_genotypes(test_data / "reference/relate/king_sim.vcf.gz")
+    ours = plink_ibd(t)
+    theirs = pd.read_csv(test_data / "reference/relate/king_sim.genome", sep=r"\s+")
+    ours["key"] = [frozenset(p) for p in zip(ours["id_1"].astype(str), ours["id_2"].astype(str), strict=True)]
+    theirs["key"] = [frozenset(p) for p in zip(theirs["IID1"], theirs["IID2"], strict=True)]
+    merged = theirs.merge(ours, on="key")
+    assert len(merged) == 780
+    for col in ("IBS0", "IBS1", "IBS2"):
+        assert (merged[col] == merged[col.lower()]).all()
+    for theirs_col, ours_col in (("Z0", "z0"), ("Z1", "z1"), ("Z2", "z2"), ("PI_HAT", "pi_hat")):
+        # PLINK prints 4 decimals
+        assert np.abs(merged[ours_col].round(4) - merged[theirs_col]).max() < 1e-9, theirs_col
+
+
+def test_ibd_unbounded_matches_twin():
+    rng = np.random.default_rng(4)
+    p = rng.uniform(0.1, 0.9, 300)
+    calls = (rng.random((8, 300, 2)) < p[None, :, None]).astype(np.int16)
+    calls[rng.random((8, 300)) < 0.05] = -1
+    t = _snp_table(calls)
+    got = plink_ibd(t, bound=False)
+    dosage = np.where((calls >= 0).all(axis=2), calls.sum(axis=2), -1)
+    for row in got.itertuples(index=False):
+        i, j = int(row.id_1[1:]), int(row.id_2[1:])
+        expected = ref.plink_ibd_pair(dosage, i, j)
+        np.testing.assert_allclose([row.z0, row.z1, row.z2, row.pi_hat], expected, rtol=1e-10, atol=1e-12)
+
+
+def test_ibd_bounding_keeps_estimates_in_unit_interval():
+    rng = np.random.default_rng(5)
+    calls = (rng.random((10, 200, 2)) < 0.4).astype(np.int16)
+    got = plink_ibd(_snp_table(calls))
+    z = got[["z0", "z1", "z2"]].to_numpy()
+    assert (z >= 0).all() and (z <= 1).all()
+    np.testing.assert_allclose(z.sum(axis=1), 1.0)

@@ -51,7 +51,8 @@ def _read(source: Path, from_format: str | None, missing: str | None):
               help="Directory for pairs.tsv, plots and run.json.")
 @click.option("--estimator", "estimators", default=",".join(ESTIMATORS), show_default=True,
               help="Comma-separated estimators: qg, lr, lynchli, ritland, wang (moment estimators) and, "
-                   "for SNP panels, king (KING-robust kinship as plink2 computes it).")
+                   "for SNP panels, king (KING-robust kinship as plink2 computes it) and ibd (PLINK's "
+                   "Z0, Z1, Z2, PI_HAT).")
 @click.option("--convention", type=click.Choice(CONVENTIONS), default="coancestry", show_default=True,
               help="coancestry: COANCESTRY/related's conventions; published: the papers' formulas.")
 @click.option("--frequencies", type=click.Choice(["sample", "exclude_pair"]), default="sample", show_default=True,

@@ -11,6 +11,7 @@ from matplotlib.collections import LineCollection
 from ..model import GenotypeTable
 from ..plotting import new_figure, save_figure
 from .classes import classify_pairs, pair_log_likelihoods
+from .ibd import plink_ibd
 from .king import king_robust
 from .moments import ESTIMATORS, all_pairs, estimate_relatedness
 from .power import sample_frequencies
@@ -31,11 +32,13 @@ def relate_pairs(
     """``pairs.tsv``: id_1, id_2, n_loci, the estimators, class and class_lr, reason.
 
     ``"king"`` among the estimators adds plink2's KING-robust columns (``nsnp``,
-    ``hethet``, ``ibs0``, ``king``) for SNP panels.  Pairs are processed in blocks
+    ``hethet``, ``ibs0``, ``king``) and ``"ibd"`` PLINK's ``z0, z1, z2, pi_hat``,
+    for SNP panels.  Pairs are processed in blocks
     of ``block`` so memory stays bounded.
     """
     with_king = "king" in estimators
-    estimators = [e for e in estimators if e != "king"]
+    with_ibd = "ibd" in estimators
+    estimators = [e for e in estimators if e not in ("king", "ibd")]
     pi, pj = all_pairs(table.n_samples)
     freqs = sample_frequencies(table) if classes else None
     parts = []
@@ -46,6 +49,10 @@ def relate_pairs(
             king = king_robust(table, (i, j), num_threads)
             part["nsnp"], part["hethet"], part["ibs0"], part["king"] = (
                 king["nsnp"].to_numpy(), king["hethet"].to_numpy(), king["ibs0"].to_numpy(), king["kinship"].to_numpy())
+        if with_ibd:
+            ibd = plink_ibd(table, (i, j), num_threads=num_threads)
+            for col in ("z0", "z1", "z2", "pi_hat"):
+                part[col] = ibd[col].to_numpy()
         if classes:
             safe = [np.nan_to_num(f, nan=0.0) for f in freqs]
             ll = pair_log_likelihoods(table.call_genotype[i], table.call_genotype[j], safe, error_rates)

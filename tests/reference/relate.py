@@ -139,3 +139,41 @@ def king_pair(dosage_x, dosage_y):
     m = min(het1, het2)
     kinship = math.nan if m == 0 else (hethet - 2 * ibs0) / (2 * m) + 0.5 - (het1 + het2) / (4 * m)
     return int(both.sum()), int(hethet), int(ibs0), kinship
+
+
+def plink_ibd_pair(dosage, i, j):
+    """Z0, Z1, Z2, PI_HAT for one pair from dosages, PLINK 1.9's formulas written out per SNP."""
+    n_copies = 2.0 * (dosage >= 0).sum(axis=0)
+    alt = np.where(dosage >= 0, dosage, 0).sum(axis=0)
+    e = dict.fromkeys(("e00", "e01", "e02", "e11", "e12"), 0.0)
+    used = 0
+    for snp in range(dosage.shape[1]):
+        n = n_copies[snp]
+        if n <= 3:
+            continue
+        p = alt[snp] / n
+        q = 1 - p
+        if p <= 0 or q <= 0:
+            continue
+        used += 1
+        f2 = n * n / ((n - 1) * (n - 2))
+        f3 = f2 * n / (n - 3)
+        x, y = p * n, q * n
+        x1, y1 = (x - 1) / x, (y - 1) / y
+        x2, y2 = x1 * (x - 2) / x, y1 * (y - 2) / y
+        e["e00"] += 2 * p * p * q * q * x1 * y1 * f3
+        e["e01"] += 4 * p * q * f3 * (p * p * x2 + q * q * y2)
+        e["e02"] += f3 * (q**4 * y2 * (y - 3) / y + p**4 * x2 * (x - 3) / x + 4 * p * p * q * q * x1 * y1)
+        e["e11"] += 2 * p * q * f2 * (p * x1 + q * y1)
+        e["e12"] += f2 * (p**3 * x2 + q**3 * y2 + p * p * q * x1 + p * q * q * y1)
+    e = {k: v / used for k, v in e.items()}
+    both = (dosage[i] >= 0) & (dosage[j] >= 0)
+    a, b = dosage[i][both], dosage[j][both]
+    nn = both.sum()
+    ibs0 = np.sum(np.abs(a - b) == 2)
+    ibs2 = np.sum(a == b)
+    ibs1 = nn - ibs0 - ibs2
+    z0 = ibs0 / (e["e00"] * nn)
+    z1 = (ibs1 - z0 * e["e01"] * nn) / (e["e11"] * nn)
+    z2 = (ibs2 - nn * (z0 * e["e02"] + z1 * e["e12"])) / nn
+    return z0, z1, z2, z1 / 2 + z2
