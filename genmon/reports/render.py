@@ -80,7 +80,7 @@ def _section(step: StepOutputs) -> dict:
     if step.name == "consensus":
         if "samples.tsv" in t:
             text.append(f"{len(t['samples.tsv'])} field samples; status: {_counts(t['samples.tsv'], 'status')}.")
-            tables.append(_table(t["samples.tsv"], "Samples (quality index of Miquel et al. 2006)"))
+            tables.append(_table(t["samples.tsv"], "Samples (quality index of Miquel et al. 2006)", max_rows=20))
         if "error_rates.tsv" in t:
             tables.append(_table(t["error_rates.tsv"], "Allelic dropout and false-allele rates per locus"))
         if "regenotype.tsv" in t:
@@ -126,24 +126,35 @@ def _section(step: StepOutputs) -> dict:
     return {"anchor": step.name, "title": _TITLES[step.name], "text": text, "tables": tables, "figures": figures}
 
 
+def _num(text: str) -> str:
+    """A number written by a step, shown to 4 significant digits (text left as it is)."""
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        return str(text)
+    return f"{value:.4g}"
+
+
 def _summary(steps: list[StepOutputs]) -> list[tuple[str, str]]:
     by = {s.name: s for s in steps}
     out = []
     if "consensus" in by and "samples.tsv" in by["consensus"].tables:
         out.append(("field samples", str(len(by["consensus"].tables["samples.tsv"]))))
         if "error_rates.tsv" in by["consensus"].tables:
-            out.append(("loci", str(len(by["consensus"].tables["error_rates.tsv"]))))
+            out.append(("loci", str(by["consensus"].tables["error_rates.tsv"]["locus"].nunique())))
     if "identify" in by and "individuals.tsv" in by["identify"].tables:
         out.append(("individuals identified", str(len(by["identify"].tables["individuals.tsv"]))))
     if "census" in by and "abundance.tsv" in by["census"].tables:
         ab = by["census"].tables["abundance.tsv"]
         for row in ab[ab["model"].isin(["ECM", "TIRM", "Mh_chao"])].itertuples(index=False):
-            out.append((f"abundance, {row.method} {row.model}", f"{row.n_hat} (95% CI {row.ci_low}–{row.ci_high})"))
+            out.append((f"abundance, {row.method} {row.model}",
+                        f"{_num(row.n_hat)} (95% CI {_num(row.ci_low)}–{_num(row.ci_high)})"))
     if "ne" in by and "ne.tsv" in by["ne"].tables:
         ne = by["ne"].tables["ne.tsv"]
         first = ne[ne["method"] == "ld"].head(1)
         for row in first.itertuples(index=False):
-            out.append((f"Ne (LD, Pcrit {row.pcrit})", f"{row.ne} (95% CI {row.ci_param_low}–{row.ci_param_high})"))
+            out.append((f"Ne (LD, Pcrit {row.pcrit})",
+                        f"{_num(row.ne)} (95% CI {_num(row.ci_param_low)}–{_num(row.ci_param_high)})"))
     out.append(("sections", ", ".join(_TITLES[s.name] for s in steps)))
     return out
 
