@@ -58,6 +58,15 @@ class GenmonGroup(click.Group):
         return command
 
     def invoke(self, ctx: click.Context):
+        # genmon's warnings are messages for the user: always shown (one line each on
+        # stderr), never turned into errors by an outer filter, and the filter
+        # change is undone when the command returns.
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", GenmonWarning)
+            warnings.showwarning = _show_warning
+            return self._invoke_reporting_errors(ctx)
+
+    def _invoke_reporting_errors(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except GenmonError as exc:
@@ -102,7 +111,6 @@ def cli(ctx: click.Context, verbose: int, quiet: bool, debug: bool) -> None:
     ctx.obj.update(verbose=verbose, quiet=quiet, debug=debug)
     level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
     logging.basicConfig(level=level, format="%(levelname)s: %(message)s", stream=sys.stderr, force=True)
-    warnings.showwarning = _show_warning
     if quiet:
         warnings.simplefilter("ignore", GenmonWarning)
 
