@@ -1,0 +1,81 @@
+"""``genmon species``: species identification from mtDNA sequences, and its reference panel."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+
+from ..labqc.species import call_species_files, write_reference_file
+from ..provenance import make_provenance
+from ._options import force_option
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.tmp-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _check(path: Path, force: bool) -> None:
+    if path.exists() and not force:
+        raise click.UsageError(f"{path} exists; use --force to replace it")
+
+
+@click.group("species")
+def command() -> None:
+    """Identify the species of scat and hair samples from mitochondrial sequences."""
+
+
+@command.command("call")
+@click.argument("reads", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--reference", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Reference panel: GenBank flat file(s) of the panel, or a FASTA written by "
+                   "'genmon species build-reference'.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="TSV to write, one row per sample (a '# ' provenance line first).")
+@click.option("--min-identity", type=click.FloatRange(0, 1), default=0.97, show_default=True,
+              help="Below this identity to the best reference the call is 'uncertain'.")
+@click.option("--min-margin", type=click.FloatRange(0, 1), default=0.01, show_default=True,
+              help="Below this identity margin over the next species the call is 'uncertain'.")
+@click.option("--min-length", type=click.IntRange(min=1), default=100, show_default=True,
+              help="Alignments shorter than this (bp) do not count.")
+@force_option
+def call(reads, reference, output, min_identity, min_margin, min_length, force) -> None:
+    """Call the species of each sequence in READS (FASTA, FASTQ, .ab1 traces or BAM files).
+
+    Bad input (letters that are not DNA, a truncated trace) lists every problem,
+    writes nothing and exits with code 3.
+    """
+    _check(output, force)
+    params = {"min_identity": min_identity, "min_margin": min_margin, "min_length": min_length,
+              "reference": str(reference)}
+    table = call_species_files(list(reads), reference, **{k: v for k, v in params.items() if k != "reference"})
+    prov = make_provenance("genmon " + " ".join(sys.argv[1:]), params, None, [*reads, reference])
+    text = "# " + json.dumps(prov, sort_keys=True) + "\n" + table.to_csv(
+        sep="\t", index=False, na_rep="NA", float_format="%.6f", lineterminator="\n")
+    _write_atomic(output, text)
+    uncertain = int((table["call"] == "uncertain").sum())
+    click.echo(f"wrote {output}: {len(table)} samples, {uncertain} uncertain", err=True)
+
+
+@command.command("build-reference")
+@click.argument("genbank", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="FASTA panel to write ('>ACCESSION species=Genus species').")
+@force_option
+def build_reference(genbank, output, force) -> None:
+    """Build a cytochrome b reference panel from GenBank flat files."""
+    _check(output, force)
+    n = write_reference_file(list(genbank), output)
+    click.echo(f"wrote {output}: {n} reference sequences", err=True)
