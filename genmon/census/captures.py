@@ -48,7 +48,7 @@ class Detections:
 def read_captures(path: str | Path) -> Detections:
     """Read ``captures.tsv`` (or CSV) or a capwire class table, reporting every problem."""
     path = Path(path)
-    rows, _ = read_rows(path)
+    rows, _ = read_rows(path, comment="#")
     log = ProblemLog(str(path))
     if not rows:
         log.error("an empty file", "a header row and detections")

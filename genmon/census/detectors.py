@@ -35,7 +35,7 @@ class DetectorTable:
 def read_detectors(path: str | Path) -> DetectorTable:
     """Read a detectors table, reporting every problem at once."""
     path = Path(path)
-    rows, delimiter = read_rows(path)
+    rows, delimiter = read_rows(path, comment="#")
     log = ProblemLog(str(path))
     if not rows:
         log.error("an empty file", "a header (detector, x, y, …) and one row per detector")
