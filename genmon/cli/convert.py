@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from ..io import read_genotypes, write_genotypes
+from ..io.samplesheet import attach_sample_sheet, read_sample_sheet
 from ._options import check_output, force_option, format_choice, missing_option, reader_options
 
 
@@ -16,8 +17,22 @@ from ._options import check_output, force_option, format_choice, missing_option,
 @click.option("--from", "from_format", type=format_choice("reader"), default=None, help="Input format (guessed when omitted).")
 @click.option("--to", "to_format", type=format_choice("writer"), default=None, help="Output format (guessed from the extension when omitted).")
 @missing_option
+@click.option(
+    "--sample-sheet",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Field sample sheet (CSV, TSV or .xlsx) whose metadata is joined to the genotypes by sample id.",
+)
 @force_option
-def command(source: Path, output: Path, from_format: str | None, to_format: str | None, missing: str | None, force: bool) -> None:
+def command(
+    source: Path,
+    output: Path,
+    from_format: str | None,
+    to_format: str | None,
+    missing: str | None,
+    sample_sheet: Path | None,
+    force: bool,
+) -> None:
     """Convert SOURCE to another genotype format.
 
     The whole input is validated first; if it has problems, every problem is
@@ -25,5 +40,7 @@ def command(source: Path, output: Path, from_format: str | None, to_format: str 
     """
     check_output(output, force)
     table = read_genotypes(source, from_format, **reader_options(missing))
+    if sample_sheet is not None:
+        table = attach_sample_sheet(table, read_sample_sheet(sample_sheet))
     write_genotypes(table, output, to_format)
     click.echo(f"wrote {output} ({table.n_samples} rows x {table.n_loci} loci)", err=True)
