@@ -1,0 +1,241 @@
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from genmon import GenotypeTable
+from genmon.exceptions import ModelError
+from genmon.model import Locus
+from genmon.ne import chi2_limits, estimate_ne_ld, expected_r2, ne_from_r2, parse_pcrit, t_quantile
+from genmon.ne.ld import _ld_sums, _local_genotypes, _locus_ok
+from tests.reference import ne as ref
+
+
+def _table(values, names=None, pops=None, chrom=None):
+    values = np.asarray(values)
+    names = names or [f"L{j}" for j in range(values.shape[1])]
+    samples = pd.DataFrame({"sample_id": [f"S{i}" for i in range(values.shape[0])]})
+    if pops is not None:
+        samples["population"] = pops
+    t = GenotypeTable.from_alleles(values, names, samples=samples)
+    if chrom is not None:
+        t = GenotypeTable(
+            t.call_genotype,
+            [Locus(lc.name, lc.alleles, chrom=c) for lc, c in zip(t.loci, chrom, strict=True)],
+            t.samples,
+        )
+    return t
+
+
+def test_hand_worked_pair():
+    # Two biallelic loci, S = 4, no missing data, Pcrit 0:
+    #   individual  locus A   locus B   cA  cB  cA*cB
+    #   1           1/1       1/1       2   2   4
+    #   2           1/2       1/2       1   1   1
+    #   3           2/2       2/2       0   0   0
+    #   4           1/2       2/2       1   0   0
+    # p = 4/8 = 0.5, q = 3/8; hA = 1/4, hB = 1/4.
+    # D = [S/(S-1)] (sum cA cB/(2S) - 2pq) = (4/3)(5/8 - 3/8) = 1/3
+    # varA = p(1-p) + hA - p^2 = 0.25;  varB = q(1-q) + hB - q^2 = 15/64 + 1/4 - 9/64 = 22/64
+    # r^2 = (1/9) / (0.25 * 22/64) = 1.2929 -> capped at 1 (Burrows' D with the S/(S-1) factor)
+    # Independent alleles 1 x 1 = 1, E(r^2) at S = 4: 0.0018 + 0.907/4 + 4.44/16 = 0.50605
+    t = _table([[[1, 1], [1, 1]], [[1, 2], [1, 2]], [[2, 2], [2, 2]], [[1, 2], [2, 2]]])
+    out = estimate_ne_ld(t, pcrit=[0], by=None, ci=["parametric"]).iloc[0]
+    assert out["n_comparisons"] == 1 and out["s_harmonic"] == 4
+    assert out["r2"] == pytest.approx(1.0)
+    assert out["r2_expected"] == pytest.approx(0.0018 + 0.907 / 4 + 4.44 / 16)
+    # r' = 1 - 0.50655 > 0.308^2/2.08: square root taken as 0, Ne = 0.308 / (2 r')
+    assert out["ne"] == pytest.approx(0.308 / (2 * (1 - 0.50605)))
+
+
+def test_hand_worked_uncapped_pair():
+    # S = 6; locus A: 1/1 1/2 1/2 2/2 1/1 2/2 (cA 2 1 1 0 2 0), locus B: 1/1 1/1 2/2 2/2 1/2 1/2 (cB 2 2 0 0 1 1)
+    # p = 6/12 = 0.5, q = 6/12 = 0.5, hA = 2/6, hB = 2/6
+    # sum cA cB = 4 + 2 + 0 + 0 + 2 + 0 = 8;  D = (6/5)(8/12 - 0.5) = 0.2
+    # varA = varB = 0.25 + 1/3 - 0.25 = 1/3;  r^2 = 0.04 / (1/9) = 0.36
+    a = [[1, 1], [1, 2], [1, 2], [2, 2], [1, 1], [2, 2]]
+    b = [[1, 1], [1, 1], [2, 2], [2, 2], [1, 2], [1, 2]]
+    t = _table(np.stack([a, b], axis=1))
+    out = estimate_ne_ld(t, pcrit=[0], by=None, ci=[]).iloc[0]
+    assert out["r2"] == pytest.approx(0.36)
+
+
+def test_ne_formulas():
+    # Waples 2006 / Waples & Do 2008 forms, worked: S >= 30, r' = 0.01:
+    # (1/3 + sqrt(1/9 - 0.0276)) / 0.02 = (0.333333 + 0.288483) / 0.02 = 31.0908
+    assert ne_from_r2(0.01, 50) == pytest.approx((1 / 3 + math.sqrt(1 / 9 - 0.0276)) / 0.02)
+    assert ne_from_r2(0.01, 50, "monogamy") == pytest.approx(
+        (2 / 3 + math.sqrt(4 / 9 - 0.072)) / 0.02
+    )
+    assert ne_from_r2(0.01, 20) == pytest.approx((0.308 + math.sqrt(0.308**2 - 0.0208)) / 0.02)
+    assert ne_from_r2(0.01, 20, "monogamy") == pytest.approx(
+        (0.618 + math.sqrt(0.618**2 - 0.0524)) / 0.02
+    )
+    assert ne_from_r2(0.0, 20) >= 1e11
+    assert ne_from_r2(-0.001, 20) < 0
+    assert expected_r2(30) == pytest.approx(1 / 30 + 3.19 / 900)
+    assert expected_r2(29) == pytest.approx(0.0018 + 0.907 / 29 + 4.44 / 29**2)
+
+
+def test_quantile_rules():
+    # NeEstimator's table rule vs exact values
+    assert chi2_limits(1, 1.0)[1] == pytest.approx(1 / 0.001)
+    assert chi2_limits(15, 1.0)[1] == pytest.approx(15 / 6.27)
+    assert chi2_limits(35, 1.0)[1] == pytest.approx(35 / 20.61)  # midway between df 30 and 40
+    assert chi2_limits(35, 1.0, "exact")[1] == pytest.approx(35 / 20.569377, rel=1e-6)
+    # Wilson-Hilferty above df 100: a = 2/(9 * 404526) = 5.4934e-7, 1.96 sqrt(a) = 0.0014527,
+    # (1 - a -+ 0.0014527)^3 = 0.995646 / 1.004365 -> 0.065636 / that = 0.065923 / 0.065351
+    low, high = chi2_limits(404526, 0.065636)
+    assert (round(low, 6), round(high, 6)) == (0.065351, 0.065923)
+    assert t_quantile(20) == 2.086 and t_quantile(101) == 1.96
+
+
+def test_parse_pcrit_errors():
+    with pytest.raises(ModelError, match="Pcrit 'x'"):
+        parse_pcrit("x")
+    with pytest.raises(ModelError, match="Pcrit 0.6"):
+        parse_pcrit([0.6])
+
+
+def test_named_nan_results():
+    rng = np.random.default_rng(3)
+    vals = rng.integers(1, 4, size=(7, 3, 2))
+    t = _table(vals, pops=["A", "A", "B", "B", "B", "B", "B"])
+    out = estimate_ne_ld(t, pcrit=[0.05])
+    a = out[out["pop"] == "A"].iloc[0]
+    assert np.isnan(a["ne"]) and a["reason"] == "fewer than 3 individuals"
+    # every locus monomorphic: no locus passes Pcrit
+    mono = _table(np.ones((5, 3, 2), dtype=int))
+    row = estimate_ne_ld(mono, pcrit=[0.05], by=None).iloc[0]
+    assert np.isnan(row["ne"]) and row["reason"] == "fewer than 2 loci pass Pcrit"
+    # two loci never typed in the same individuals: no pair
+    v = np.array(
+        [
+            [[1, 2], [-1, -1]],
+            [[1, 1], [-1, -1]],
+            [[2, 2], [-1, -1]],
+            [[-1, -1], [1, 2]],
+            [[-1, -1], [2, 2]],
+            [[-1, -1], [1, 1]],
+        ]
+    )
+    row = estimate_ne_ld(_table(v), pcrit=[0], by=None).iloc[0]
+    assert np.isnan(row["ne"]) and row["reason"] == "no pair of loci passes Pcrit"
+
+
+def test_pairs_between_chromosomes():
+    rng = np.random.default_rng(5)
+    vals = rng.integers(1, 3, size=(30, 4, 2))
+    t = _table(vals, chrom=["1", "1", "2", "2"])
+    between = estimate_ne_ld(t, pcrit=[0], by=None, ci=[], pairs="between_chromosomes").iloc[0]
+    within = estimate_ne_ld(t, pcrit=[0], by=None, ci=[], pairs="within_chromosomes").iloc[0]
+    every = estimate_ne_ld(t, pcrit=[0], by=None, ci=[]).iloc[0]
+    assert (between["n_pairs"], within["n_pairs"], every["n_pairs"]) == (4, 2, 6)
+    with pytest.raises(ModelError, match="needs chromosomes"):
+        estimate_ne_ld(_table(vals), pcrit=[0], by=None, pairs="between_chromosomes")
+
+
+def _kernel_totals(geno, n_alleles, ok, cutoff, singleton, jack, weigh, eps, threads=1):
+    chrom = np.zeros(geno.shape[1], dtype=np.int32)
+    w_s, r_s, p_s, base, num, den, rej = _ld_sums(
+        geno, n_alleles, ok.astype(np.uint8), chrom, 0, cutoff, singleton, jack, weigh, eps, threads
+    )
+    return w_s, r_s, p_s, base[0] + num, base[1] + den, rej
+
+
+genotypes = st.tuples(
+    st.integers(3, 12),
+    st.integers(2, 5),
+    st.integers(1, 4),
+    st.integers(0, 2**31 - 1),
+    st.floats(0, 0.4),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    genotypes,
+    st.sampled_from(
+        [("0", 0.0, False), ("0.05", 0.05, False), ("0.2", 0.2, False), ("nos", 0.0, True)]
+    ),
+    st.booleans(),
+)
+def test_kernel_matches_twin(shape, level, weigh):
+    n, n_loci, n_al, seed, missing = shape
+    rng = np.random.default_rng(seed)
+    calls = rng.integers(0, n_al + 1, size=(n, n_loci, 2)).astype(np.int16)
+    calls[rng.random((n, n_loci)) < missing] = -1
+    geno, n_alleles, counts = _local_genotypes(calls)
+    _, cutoff, singleton = level
+    ok = _locus_ok(counts, cutoff, singleton) & (n_alleles > 0)
+    eps = float(np.float32(1.0) / np.float32(8.0 * n * n))
+    got = _kernel_totals(geno, n_alleles, ok, cutoff, singleton, True, weigh, eps)
+    want = ref.ld_pairs(geno, n_alleles, ok, cutoff, singleton, True, weigh, eps)
+    np.testing.assert_array_equal(got[0], want[0])  # weights: integers
+    np.testing.assert_allclose(got[1], want[1], rtol=1e-9, atol=1e-12)
+    np.testing.assert_array_equal(got[2], want[2])
+    np.testing.assert_allclose(got[3], want[3], rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(got[4], want[4], rtol=1e-12, atol=1e-9)
+    np.testing.assert_array_equal(got[5], want[5])
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.integers(0, 2**31 - 1))
+def test_thread_count_does_not_change_results(seed):
+    rng = np.random.default_rng(seed)
+    calls = rng.integers(0, 3, size=(25, 40, 2)).astype(np.int16)
+    calls[rng.random((25, 40)) < 0.1] = -1
+    geno, n_alleles, counts = _local_genotypes(calls)
+    ok = _locus_ok(counts, 0.05, False)
+    one = _kernel_totals(geno, n_alleles, ok, 0.05, False, True, True, 1e-4, threads=1)
+    two = _kernel_totals(geno, n_alleles, ok, 0.05, False, True, True, 1e-4, threads=2)
+    for a, b in zip(one, two, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_permuting_loci_and_individuals_keeps_estimates():
+    rng = np.random.default_rng(11)
+    vals = rng.integers(1, 5, size=(40, 8, 2))
+    vals[rng.random((40, 8)) < 0.1] = -1
+    t = _table(vals)
+    base = estimate_ne_ld(t, by=None)
+    perm = _table(vals[rng.permutation(40)][:, rng.permutation(8)])
+    other = estimate_ne_ld(perm, by=None)
+    cols = ["s_harmonic", "n_comparisons", "r2", "r2_expected", "ne", "ci_param_low", "ci_jack_low"]
+    np.testing.assert_allclose(base[cols].to_numpy(float), other[cols].to_numpy(float), rtol=1e-9)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.tuples(st.integers(3, 150), st.integers(2, 6), st.integers(0, 2**31 - 1), st.floats(0, 0.4)),
+    st.sampled_from([(0.0, False), (0.05, False), (0.2, False), (0.0, True)]),
+    st.booleans(),
+)
+def test_bit_set_path_matches_general_path(shape, level, weigh):
+    # Pairs of two-allele loci are counted from bit sets (popcounts) and their
+    # leave-one-out terms tabled by copy numbers; the general path must give the
+    # same sums (up to float rounding of one vs four equal allele-pair r^2 values).
+    n, n_loci, seed, missing = shape
+    rng = np.random.default_rng(seed)
+    calls = rng.integers(0, 2, size=(n, n_loci, 2)).astype(np.int16)
+    calls[rng.random((n, n_loci)) < missing] = -1
+    geno, n_alleles, counts = _local_genotypes(calls)
+    cutoff, singleton = level
+    ok = (_locus_ok(counts, cutoff, singleton) & (n_alleles > 0)).astype(np.uint8)
+    chrom = np.zeros(n_loci, dtype=np.int32)
+    eps = float(np.float32(1.0) / np.float32(8.0 * n * n))
+    for jack in (False, True):
+        fast = _ld_sums(
+            geno, n_alleles, ok, chrom, 0, cutoff, singleton, jack, weigh, eps, 1, use_bits=True
+        )
+        slow = _ld_sums(
+            geno, n_alleles, ok, chrom, 0, cutoff, singleton, jack, weigh, eps, 1, use_bits=False
+        )
+        np.testing.assert_array_equal(fast[0], slow[0])
+        np.testing.assert_allclose(fast[1], slow[1], rtol=1e-12, atol=1e-15)
+        np.testing.assert_array_equal(fast[2], slow[2])
+        for a, b in zip(fast[3:], slow[3:], strict=True):
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-9)
