@@ -11,6 +11,11 @@ import importlib
 KERNELS = (
     "_buildinfo",
     "tally",
+    "markers_ld",
+    "mismatch",
+    "ld_ne",
+    "relatedness",
+    "king",
 )
 
 _REBUILD = (

@@ -1,0 +1,540 @@
+"""A persistent catalogue of known individuals.
+
+A catalogue is a directory:
+
+``catalogue.json``
+    format version, species, id pattern and the next number to issue, the
+    locus panel (names, kinds, allele calibration tag), creation and update
+    times, and the provenance of every batch added.
+``individuals.tsv``
+    one row per individual ever issued: ``individual``, ``status`` (``active``
+    or ``merged``), ``merged_into``, ``n_samples``, ``first_seen``,
+    ``last_seen``, ``sex``, ``species``, then one column per locus with the
+    best genotype as ``a/b`` (``-`` for a missing allele).
+``samples.tsv``
+    every sample ever assigned: ``sample``, ``individual``, ``batch``, ``date``,
+    ``status`` (``new``, ``recapture``), then its genotype at each locus
+    (``a/b``); new batches are matched against these sample genotypes as well
+    as against each individual's best genotype.
+``events.tsv``
+    the history: ``time``, ``batch``, ``event`` (``new``, ``recapture``,
+    ``merge``, ``split``, ``possible_merge``), ``individual``, ``other``,
+    ``sample``, ``details``.  Merges and splits are only made by
+    :func:`merge_individuals` and :func:`split_individual`, which record them.
+
+Ids are issued from ``id_pattern`` (a :meth:`str.format` pattern with a field
+``n``, e.g. ``PTA-RU-{n:04d}``) and never reused.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..exceptions import GenmonError, InputError, Problem
+from ..model import GenotypeTable
+
+__all__ = [
+    "CATALOGUE_FORMAT",
+    "Catalogue",
+    "new_catalogue",
+    "read_catalogue",
+    "write_catalogue",
+    "merge_individuals",
+    "split_individual",
+    "format_genotype",
+]
+
+CATALOGUE_FORMAT = 1
+_IND_COLUMNS = [
+    "individual",
+    "status",
+    "merged_into",
+    "n_samples",
+    "first_seen",
+    "last_seen",
+    "sex",
+    "species",
+]
+_SAMPLE_COLUMNS = ["sample", "individual", "batch", "date", "status"]
+_EVENT_COLUMNS = ["time", "batch", "event", "individual", "other", "sample", "details"]
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat()
+
+
+def format_genotype(values: np.ndarray) -> str:
+    """``a/b`` text of one call of allele values (``-1`` missing shown as ``-``).
+
+    Examples
+    --------
+    >>> format_genotype(np.array([165, -1]))
+    '165/-'
+    """
+    return "/".join("-" if v < 0 else str(int(v)) for v in values)
+
+
+def _parse_genotype(text: str, ploidy: int, where: Problem) -> list[int]:
+    parts = str(text).split("/")
+    if len(parts) != ploidy:
+        raise InputError(
+            Problem(
+                f'genotype "{text}"',
+                f"{ploidy} alleles separated by /",
+                where.file,
+                line=where.line,
+                sample=where.sample,
+                locus=where.locus,
+            )
+        )
+    out = []
+    for p in parts:
+        if p in ("-", ""):
+            out.append(-1)
+            continue
+        try:
+            out.append(int(p))
+        except ValueError:
+            raise InputError(
+                Problem(
+                    f'allele "{p}"',
+                    "a whole number or -",
+                    where.file,
+                    line=where.line,
+                    sample=where.sample,
+                    locus=where.locus,
+                )
+            ) from None
+    return out
+
+
+def _parse_block(
+    frame: pd.DataFrame,
+    loci: list[str],
+    ploidy: int,
+    where: str,
+    ids: pd.Series,
+    lines: np.ndarray | None,
+) -> np.ndarray:
+    """``(rows, loci, ploidy)`` allele values from ``a/b`` texts (empty = missing).
+
+    Vectorised; on any bad cell the cells are parsed one by one so that the
+    error names the line, sample and locus.
+    """
+    n = len(frame)
+    values = np.full((n, len(loci), ploidy), -1, dtype=np.int64)
+    try:
+        for j, locus in enumerate(loci):
+            text = frame[locus].fillna("").astype(str).str.strip()
+            empty = (text == "").to_numpy()
+            parts = text.where(~empty, "/".join(["-"] * ploidy)).str.split("/", expand=True)
+            if parts.shape[1] != ploidy:
+                raise ValueError
+            parts = parts.replace("-", "-1")
+            values[:, j, :] = parts.astype(np.int64).to_numpy()
+            values[empty, j, :] = -1
+        if (values < -1).any():
+            raise ValueError
+        return values
+    except (ValueError, TypeError):
+        pass
+    for r in range(n):
+        for j, locus in enumerate(loci):
+            text = frame[locus].iloc[r]
+            if isinstance(text, str) and text.strip():
+                line = None if lines is None or pd.isna(lines[r]) else int(lines[r])
+                values[r, j] = _parse_genotype(
+                    text.strip(),
+                    ploidy,
+                    Problem("", file=where, line=line, sample=str(ids.iloc[r]), locus=locus),
+                )
+    return values
+
+
+@dataclass
+class Catalogue:
+    """Known individuals, their best genotypes and their history."""
+
+    loci: list[str]
+    kinds: list[str]
+    ploidy: int = 2
+    calibration: str | None = None
+    species: str | None = None
+    id_pattern: str = "IND-{n:04d}"
+    next_number: int = 1
+    individuals: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=_IND_COLUMNS))
+    samples: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=_SAMPLE_COLUMNS))
+    events: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=_EVENT_COLUMNS))
+    batches: list[dict[str, Any]] = field(default_factory=list)
+    created: str = field(default_factory=_now)
+    path: str | None = None
+
+    def __post_init__(self) -> None:
+        check_id_pattern(self.id_pattern)
+
+    # ---------------------------------------------------------------- ids
+    def issue_id(self) -> str:
+        """A new, never used individual id."""
+        used = set(self.individuals["individual"].astype(str))
+        while True:
+            ident = self.id_pattern.format(n=self.next_number)
+            self.next_number += 1
+            if ident not in used:
+                return ident
+
+    # ---------------------------------------------------------------- panel
+    def check_panel(self, table: GenotypeTable, source: str = "the genotypes") -> GenotypeTable:
+        """The table with loci in catalogue order, or an error naming the difference.
+
+        Refuses a table typed with another locus panel, other locus kinds or
+        another allele calibration (``table.attrs["calibration"]``).
+        """
+        where = self.path or "the catalogue"
+        have, want = table.locus_id, self.loci
+        if set(have) != set(want):
+            missing = [x for x in want if x not in have]
+            extra = [x for x in have if x not in want]
+            parts = []
+            if missing:
+                parts.append(f"missing from {source}: {', '.join(missing)}")
+            if extra:
+                parts.append(f"not in the catalogue: {', '.join(extra)}")
+            raise GenmonError(
+                f"{where} was built with the locus panel {', '.join(want)}; {source} use another panel "
+                f"({'; '.join(parts)}). Genotype the batch with the catalogue's panel or start a new catalogue."
+            )
+        table = table.subset(loci=want)
+        for locus, kind in zip(table.loci, self.kinds, strict=True):
+            if locus.kind != kind:
+                raise GenmonError(
+                    f"{where}: locus {locus.name} is {kind} in the catalogue but {locus.kind} in {source}"
+                )
+        if table.ploidy != self.ploidy:
+            raise GenmonError(
+                f"{where} holds ploidy {self.ploidy} genotypes; {source} have ploidy {table.ploidy}"
+            )
+        cal = table.attrs.get("calibration")
+        if self.calibration is not None and cal is not None and str(cal) != self.calibration:
+            raise GenmonError(
+                f'{where} uses allele calibration "{self.calibration}"; {source} use "{cal}". '
+                "Convert the allele sizes to the catalogue's calibration before matching."
+            )
+        self._check_sizes(table, where, source)
+        return table
+
+    def _check_sizes(self, table: GenotypeTable, where: str, source: str) -> None:
+        # Another calibration (or another panel under the same locus names)
+        # shows as allele sizes the catalogue has never seen: refuse when, at
+        # most loci, most typed alleles of the batch are unknown.
+        act = self.active()
+        if len(act) < 10 or table.n_samples == 0:  # too few individuals to judge
+            return
+        strange = []
+        for j, locus in enumerate(self.loci):
+            known = set()
+            for text in act[locus].astype(str):
+                known.update(int(x) for x in text.split("/") if x not in ("-", "", "nan"))
+            if not known or table.loci[j].kind == "SNP":
+                continue
+            g = table.call_genotype[:, j].ravel()
+            g = g[g >= 0]
+            if not g.size:
+                continue
+            sizes = np.asarray(table.loci[j].alleles)[g]
+            share = float(np.isin(sizes, list(known)).mean())
+            if share < 0.5:
+                strange.append(f"{locus} ({share:.0%} of alleles known)")
+        checked = sum(1 for j in range(len(self.loci)) if (table.call_genotype[:, j] >= 0).any())
+        if strange and len(strange) * 2 > checked:
+            raise GenmonError(
+                f"{where}: the allele sizes in {source} do not fit the catalogue's at {len(strange)} of {checked} "
+                f"loci: {', '.join(strange[:5])}{' …' if len(strange) > 5 else ''}. They look like another allele "
+                "calibration or another panel under the same locus names; convert the sizes before matching."
+            )
+
+    # ---------------------------------------------------------------- genotypes
+    def active(self) -> pd.DataFrame:
+        return self.individuals[self.individuals["status"] == "active"].reset_index(drop=True)
+
+    def genotypes(self) -> GenotypeTable:
+        """Best genotypes of the active individuals as a table (ids as sample ids)."""
+        act = self.active()
+        where = str(Path(self.path) / "individuals.tsv") if self.path else "individuals.tsv"
+        lines = act["_line"].to_numpy() if "_line" in act.columns else None
+        values = _parse_block(
+            act, self.loci, self.ploidy, where, act["individual"].astype(str), lines
+        )
+        samples = pd.DataFrame({"sample_id": act["individual"].astype(str), "sex": act["sex"]})
+        return GenotypeTable.from_alleles(
+            values.reshape(len(act), len(self.loci), self.ploidy),
+            self.loci,
+            samples=samples,
+            kinds=self.kinds,
+        )
+
+    def sample_genotypes(self) -> tuple[GenotypeTable, np.ndarray] | None:
+        """Stored genotypes of the samples of active individuals, and their individuals.
+
+        ``None`` when the catalogue keeps no sample genotypes.
+        """
+        if not all(x in self.samples.columns for x in self.loci):
+            return None
+        active = set(self.active()["individual"].astype(str))
+        rows = self.samples[self.samples["individual"].astype(str).isin(active)].reset_index(
+            drop=True
+        )
+        if not len(rows):
+            return None
+        where = str(Path(self.path) / "samples.tsv") if self.path else "samples.tsv"
+        values = _parse_block(rows, self.loci, self.ploidy, where, rows["sample"].astype(str), None)
+        table = GenotypeTable.from_alleles(
+            values,
+            self.loci,
+            sample_ids=[
+                f"{i}:{s}" for i, s in zip(rows["individual"], rows["sample"], strict=True)
+            ],
+            kinds=self.kinds,
+        )
+        return table, rows["individual"].astype(str).to_numpy()
+
+    def record(
+        self,
+        batch: str,
+        event: str,
+        individual: str = "",
+        other: str = "",
+        sample: str = "",
+        details: str = "",
+    ) -> None:
+        row = {
+            "time": _now(),
+            "batch": batch,
+            "event": event,
+            "individual": individual,
+            "other": other,
+            "sample": sample,
+            "details": details,
+        }
+        self.record_many([row])
+
+    def record_many(self, rows: list[dict[str, Any]]) -> None:
+        """Append events (dicts with the columns of ``events.tsv``; ``time`` defaults to now)."""
+        if not rows:
+            return
+        now = _now()
+        frame = pd.DataFrame(
+            [{c: str(r.get(c, now if c == "time" else "")) for c in _EVENT_COLUMNS} for r in rows],
+            dtype=object,
+        )
+        self.events = (
+            frame if self.events.empty else pd.concat([self.events, frame], ignore_index=True)
+        )
+
+
+def check_id_pattern(pattern: str) -> None:
+    """Refuse an id pattern without an ``{n}`` field.
+
+    Examples
+    --------
+    >>> check_id_pattern("PTA-RU-{n:04d}")
+    >>> check_id_pattern("PTA-RU")
+    Traceback (most recent call last):
+    ...
+    genmon.exceptions.GenmonError: id pattern "PTA-RU" needs a field {n} for the running number, e.g. PTA-RU-{n:04d}
+    """
+    try:
+        a = pattern.format(n=1)
+        b = pattern.format(n=2)
+    except (KeyError, IndexError, ValueError):
+        a = b = ""
+    if a == b:
+        raise GenmonError(
+            f'id pattern "{pattern}" needs a field {{n}} for the running number, e.g. PTA-RU-{{n:04d}}'
+        )
+
+
+def new_catalogue(
+    table: GenotypeTable, id_pattern: str = "IND-{n:04d}", species: str | None = None
+) -> Catalogue:
+    """An empty catalogue for the panel of ``table``."""
+    return Catalogue(
+        loci=table.locus_id,
+        kinds=[locus.kind for locus in table.loci],
+        ploidy=table.ploidy,
+        calibration=None
+        if table.attrs.get("calibration") is None
+        else str(table.attrs["calibration"]),
+        species=species,
+        id_pattern=id_pattern,
+    )
+
+
+def write_catalogue(cat: Catalogue, path: str | Path) -> None:
+    """Write the catalogue directory (created if needed)."""
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    meta = {
+        "format": "genmon-catalogue",
+        "format_version": CATALOGUE_FORMAT,
+        "species": cat.species,
+        "id_pattern": cat.id_pattern,
+        "next_number": cat.next_number,
+        "panel": {
+            "loci": cat.loci,
+            "kinds": cat.kinds,
+            "ploidy": cat.ploidy,
+            "calibration": cat.calibration,
+        },
+        "created": cat.created,
+        "updated": _now(),
+        "batches": cat.batches,
+    }
+    (path / "catalogue.json").write_text(json.dumps(meta, indent=2, default=str) + "\n")
+    cols = _IND_COLUMNS + cat.loci
+    ind = cat.individuals.reindex(columns=cols)
+    ind.to_csv(path / "individuals.tsv", sep="\t", index=False, na_rep="")
+    cat.samples.reindex(
+        columns=_SAMPLE_COLUMNS + [x for x in cat.loci if x in cat.samples.columns]
+    ).to_csv(path / "samples.tsv", sep="\t", index=False, na_rep="")
+    cat.events.reindex(columns=_EVENT_COLUMNS).to_csv(
+        path / "events.tsv", sep="\t", index=False, na_rep=""
+    )
+
+
+def read_catalogue(path: str | Path) -> Catalogue:
+    """Read a catalogue directory written by :func:`write_catalogue`."""
+    path = Path(path)
+    meta_path = path / "catalogue.json"
+    if not meta_path.exists():
+        raise InputError(
+            Problem(
+                "no catalogue.json", "a catalogue directory written by genmon identify", str(path)
+            )
+        )
+    try:
+        meta = json.loads(meta_path.read_text())
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            Problem(
+                f"invalid JSON ({exc.msg})", "a genmon catalogue", str(meta_path), line=exc.lineno
+            )
+        ) from None
+    if meta.get("format") != "genmon-catalogue" or meta.get("format_version") != CATALOGUE_FORMAT:
+        raise InputError(
+            Problem(
+                f"format {meta.get('format')!r} version {meta.get('format_version')!r}",
+                f"genmon-catalogue version {CATALOGUE_FORMAT}",
+                str(meta_path),
+            )
+        )
+    panel = meta["panel"]
+
+    def tsv(name: str, cols: list[str]) -> pd.DataFrame:
+        f = path / name
+        if not f.exists():
+            raise InputError(Problem(f"no {name}", "the catalogue's tables", str(path)))
+        df = pd.read_csv(f, sep="\t", dtype=str, keep_default_na=False)
+        lacking = [c for c in cols if c not in df.columns]
+        if lacking:
+            raise InputError(
+                Problem(
+                    f"no column(s) {', '.join(lacking)}", "the catalogue's columns", str(f), line=1
+                )
+            )
+        return df
+
+    ind = tsv("individuals.tsv", _IND_COLUMNS + panel["loci"])
+    ind["_line"] = np.arange(len(ind)) + 2
+    counts = pd.to_numeric(ind["n_samples"], errors="coerce")
+    bad = counts.isna() | (counts < 0)
+    if bad.any():
+        raise InputError(
+            [
+                Problem(
+                    f'n_samples "{ind["n_samples"][k]}"',
+                    "a whole number >= 0",
+                    str(path / "individuals.tsv"),
+                    line=k + 2,
+                    sample=str(ind["individual"][k]),
+                )
+                for k in np.nonzero(bad.to_numpy())[0]
+            ]
+        )
+    ind["n_samples"] = counts.astype(int)
+    return Catalogue(
+        loci=list(panel["loci"]),
+        kinds=list(panel["kinds"]),
+        ploidy=int(panel.get("ploidy", 2)),
+        calibration=panel.get("calibration"),
+        species=meta.get("species"),
+        id_pattern=meta["id_pattern"],
+        next_number=int(meta["next_number"]),
+        individuals=ind,
+        samples=tsv("samples.tsv", _SAMPLE_COLUMNS),
+        events=tsv("events.tsv", _EVENT_COLUMNS),
+        batches=list(meta.get("batches", [])),
+        created=meta.get("created", _now()),
+        path=str(path),
+    )
+
+
+def merge_individuals(
+    cat: Catalogue, keep: str, drop: str, reason: str, batch: str = "manual"
+) -> None:
+    """Merge individual ``drop`` into ``keep``; recorded as a ``merge`` event."""
+    ids = cat.individuals["individual"].astype(str)
+    for ident in (keep, drop):
+        if not (ids == ident).any():
+            raise GenmonError(f"no individual {ident} in the catalogue")
+    k = cat.individuals.index[ids == keep][0]
+    d = cat.individuals.index[ids == drop][0]
+    cat.individuals.loc[d, "status"] = "merged"
+    cat.individuals.loc[d, "merged_into"] = keep
+    cat.individuals.loc[k, "n_samples"] = int(cat.individuals.loc[k, "n_samples"]) + int(
+        cat.individuals.loc[d, "n_samples"]
+    )
+    for col, fn in (("first_seen", min), ("last_seen", max)):
+        vals = [
+            v
+            for v in (cat.individuals.loc[k, col], cat.individuals.loc[d, col])
+            if isinstance(v, str) and v
+        ]
+        cat.individuals.loc[k, col] = fn(vals) if vals else ""
+    cat.samples.loc[cat.samples["individual"] == drop, "individual"] = keep
+    cat.record(batch, "merge", keep, drop, details=reason)
+
+
+def split_individual(
+    cat: Catalogue, individual: str, samples: list[str], reason: str, batch: str = "manual"
+) -> str:
+    """Move ``samples`` of ``individual`` to a new individual; recorded as a ``split`` event.
+
+    The new individual starts with the old one's genotype; re-run matching to
+    refine it.  Returns the new id.
+    """
+    ids = cat.individuals["individual"].astype(str)
+    if not (ids == individual).any():
+        raise GenmonError(f"no individual {individual} in the catalogue")
+    own = cat.samples["individual"] == individual
+    unknown = [s for s in samples if not ((cat.samples["sample"] == s) & own).any()]
+    if unknown:
+        raise GenmonError(f"samples not assigned to {individual}: {', '.join(unknown)}")
+    new_id = cat.issue_id()
+    row = cat.individuals[ids == individual].iloc[0].copy()
+    row["individual"] = new_id
+    row["n_samples"] = len(samples)
+    cat.individuals = pd.concat([cat.individuals, pd.DataFrame([row])], ignore_index=True)
+    k = cat.individuals.index[cat.individuals["individual"] == individual][0]
+    cat.individuals.loc[k, "n_samples"] = int(cat.individuals.loc[k, "n_samples"]) - len(samples)
+    cat.samples.loc[own & cat.samples["sample"].isin(samples), "individual"] = new_id
+    cat.record(
+        batch, "split", individual, new_id, details=f"{reason}; samples {', '.join(samples)}"
+    )
+    return new_id
