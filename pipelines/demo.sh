@@ -18,14 +18,17 @@ step "consensus genotypes and genotyping-error rates"
 genmon consensus "$demo/replicates.long.csv" --sample-sheet "$demo/sample_sheet.csv" -o "$out/consensus" --force
 step "individual identification"
 genmon identify "$out/consensus/consensus.csv" -o "$out/identify" --force
+# marker statistics, relatedness and Ne are about individuals, not samples:
+# they read one consensus genotype per identified individual.
 step "marker statistics (diversity, HWE, PI/PIsibs, LD)"
-genmon markers "$out/consensus/consensus.csv" -o "$out/markers" --seed "$seed" --force
+genmon markers "$out/identify/individuals.csv" -o "$out/markers" --seed "$seed" --force
 step "relatedness and kinship classes"
-genmon relate "$out/consensus/consensus.csv" -o "$out/relate" --force
+genmon relate "$out/identify/individuals.csv" -o "$out/relate" --force
 step "effective population size"
-genmon ne "$out/consensus/consensus.csv" --by none -o "$out/ne" --force
-step "abundance (capwire, closed-population models, rarefaction)"
-genmon census "$out/identify/captures.tsv" -o "$out/census" --seed "$seed" --force
+genmon ne "$out/identify/individuals.csv" --by none -o "$out/ne" --force
+step "abundance (capwire, closed-population models, rarefaction, SCR density)"
+genmon census "$out/identify/captures.tsv" -o "$out/census" --seed "$seed" \
+    --detectors "$demo/detectors.tsv" --buffer 12000 --detection-function HN --force
 step "report"
 genmon report "$out" -o "$out/report.html" --title "Amur leopard demo season (simulated)" --force
 printf '\nDone: %s/report.html, with the tables of every step under %s/.\n' "$out" "$out" >&2

@@ -43,6 +43,7 @@ def _generations(text: str | None) -> dict[str, float] | list[float] | None:
     help="Directory for ne.tsv, ne_summary.txt, ne.png and run.json.",
 )
 @click.option(
+    "--from",
     "--format",
     "fmt",
     type=format_choice("reader"),

@@ -30,16 +30,20 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
+from ..io import write_genotypes
+from ..model import GenotypeTable
 from ..plotting import new_figure, save_figure
 from .core import IdentifyResult
 
-__all__ = ["OUTPUT_FILES", "write_identify", "plot_profile"]
+__all__ = ["OUTPUT_FILES", "write_identify", "plot_profile", "individual_genotypes"]
 
 OUTPUT_FILES = (
     "assignments.tsv",
     "individuals.tsv",
+    "individuals.csv",
     "near_misses.tsv",
     "captures.tsv",
     "profile.tsv",
@@ -73,6 +77,29 @@ def plot_profile(profile: pd.DataFrame, path: str | Path) -> Path:
     return save_figure(fig, path)
 
 
+_INDIVIDUAL_COLUMNS = ("individual", "status", "n_samples", "n_loci_typed", "first_seen", "last_seen", "sex", "pi",
+                       "pisibs", "samples")
+
+
+def individual_genotypes(individuals: pd.DataFrame) -> GenotypeTable | None:
+    """The individuals' best genotypes (``a/b`` text per locus, ``-`` missing) as a table.
+
+    Returns ``None`` when there is no individual.
+    """
+    if individuals is None or not len(individuals):
+        return None
+    loci = [c for c in individuals.columns if c not in _INDIVIDUAL_COLUMNS]
+    values = np.full((len(individuals), len(loci), 2), -1, dtype=np.int64)
+    for j, locus in enumerate(loci):
+        parts = individuals[locus].astype(str).str.split("/", n=1, expand=True).reindex(columns=[0, 1])
+        for k in (0, 1):
+            values[:, j, k] = pd.to_numeric(parts[k], errors="coerce").fillna(-1).astype(np.int64).to_numpy()
+    samples = pd.DataFrame({"sample_id": individuals["individual"].astype(str)})
+    if "sex" in individuals:
+        samples["sex"] = individuals["sex"].replace("", pd.NA)
+    return GenotypeTable.from_alleles(values, loci, samples=samples)
+
+
 def write_identify(result: IdentifyResult, out_dir: str | Path, provenance: dict) -> list[Path]:
     """Write the identification outputs into ``out_dir`` (created if needed)."""
     out = Path(out_dir)
@@ -87,6 +114,12 @@ def write_identify(result: IdentifyResult, out_dir: str | Path, provenance: dict
     ):
         _tsv(df, out / name)
         written.append(out / name)
+    genotypes = individual_genotypes(result.individuals)
+    if genotypes is not None:
+        # One consensus genotype per individual, for the steps that need individuals
+        # rather than samples (markers, relate, ne).
+        write_genotypes(genotypes, out / "individuals.csv", "wide")
+        written.append(out / "individuals.csv")
     if result.profile is not None:
         _tsv(result.profile, out / "profile.tsv")
         written.append(out / "profile.tsv")
