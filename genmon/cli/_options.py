@@ -15,6 +15,13 @@ missing_option = click.option(
     help="Comma-separated tokens read as a missing allele (default: empty, 0, -1, -9, -99, ?, NA, N/A, .).",
 )
 force_option = click.option("--force", is_flag=True, help="Overwrite existing output files.")
+threads_option = click.option(
+    "--threads",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Threads for the compiled kernels (results do not depend on it).",
+)
 seed_option = click.option(
     "--seed", type=click.IntRange(min=0), default=None, help="Random seed (one is drawn and recorded when omitted)."
 )

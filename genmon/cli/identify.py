@@ -15,7 +15,14 @@ from ..identify.likelihood import ErrorRates
 from ..identify.output import write_identify
 from ..io import read_genotypes
 from ..provenance import make_provenance
-from ._options import check_output, force_option, format_choice, missing_option, reader_options
+from ._options import (
+    check_output,
+    force_option,
+    format_choice,
+    missing_option,
+    reader_options,
+    threads_option,
+)
 
 
 def _allele_mismatch(ctx, param, value: str):
@@ -182,13 +189,7 @@ def _error_rates(path: Path | None, ado: float, fa: float, loci: list[str]) -> E
     default=None,
     help="Name of this batch in the catalogue history (default: the file name).",
 )
-@click.option(
-    "--threads",
-    type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
-    help="Threads for the pairwise kernels (results do not depend on it).",
-)
+@threads_option
 @force_option
 def command(
     genotypes: Path,

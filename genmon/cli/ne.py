@@ -10,7 +10,14 @@ from ..exceptions import InputError, Problem
 from ..io import read_genotypes
 from ..ne import METHODS, estimate_ne, parse_pcrit, write_ne
 from ..provenance import make_provenance
-from ._options import check_output, force_option, format_choice, missing_option, reader_options
+from ._options import (
+    check_output,
+    force_option,
+    format_choice,
+    missing_option,
+    reader_options,
+    threads_option,
+)
 
 
 def _split(text: str) -> list[str]:
@@ -112,13 +119,7 @@ def _generations(text: str | None) -> dict[str, float] | list[float] | None:
     default=None,
     help="Temporal method: census size N for sampling plan I (default: plan II).",
 )
-@click.option(
-    "--threads",
-    type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
-    help="Threads for the LD kernel (results do not depend on it).",
-)
+@threads_option
 @force_option
 def command(
     genotypes: Path,

@@ -19,6 +19,7 @@ from ._options import (
     missing_option,
     reader_options,
     seed_option,
+    threads_option,
 )
 
 
@@ -60,7 +61,7 @@ def _read(source: Path, from_format: str | None, missing: str | None):
 @click.option("--classes/--no-classes", default=True, show_default=True,
               help="Add the most likely kinship class (PO, FS, HS, U) and its log-likelihood support.")
 @click.option("--matrix", is_flag=True, help="Also write one square matrix per estimator.")
-@click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True, help="Kernel threads.")
+@threads_option
 @click.option("--from", "from_format", type=format_choice("reader"), default=None, help="Input format.")
 @missing_option
 @force_option
