@@ -302,3 +302,14 @@ def test_capwire_and_closed_models_cover_true_n_on_simulated_batches():
         covered["M0"] += m0.ci_low <= n_true <= m0.ci_high
     assert covered["ECM"] >= 25, covered
     assert covered["M0"] >= 25, covered
+
+
+def test_occasion_without_effort_is_a_named_warning(tmp_path):
+    from genmon.census.detectors import read_detectors, scr_data
+    from genmon.exceptions import InputWarning
+
+    (tmp_path / "d.tsv").write_text("detector\tx\ty\tusage\nD1\t0\t0\t101\nD2\t1000\t0\t101\n")
+    (tmp_path / "c.tsv").write_text("individual\tsample\toccasion\tdetector\nA\ts1\t1\tD1\nA\ts2\t3\tD2\nB\ts3\t1\tD2\n")
+    with pytest.warns(InputWarning, match="occasion 2 with no search effort"):
+        data = scr_data(read_captures(tmp_path / "c.tsv"), read_detectors(tmp_path / "d.tsv"))
+    assert data.captures.shape == (2, 2, 3)

@@ -4,7 +4,8 @@ A detectors table has a header and one row per detector: ``detector``, ``x``,
 ``y`` (projected metres), then either one ``usage`` column holding a secr-style
 string of per-occasion effort (``"11101"``) or one column per occasion
 (``usage_1``, ``usage_2``, … or the occasion labels themselves) with the effort
-on that occasion (0 = not searched).  Without usage columns every detector is
+on that occasion (0 = not searched).  With usage strings, occasions numbered
+1..S address the string's positions.  Without usage columns every detector is
 taken as operated on every occasion found in the detections.
 """
 
@@ -117,6 +118,9 @@ def scr_data(detections: Detections, detectors: DetectorTable, detector_type: st
         occ_index = {o: s for s, o in enumerate(occasions)}
     elif detectors.occasion_labels is not None:
         occ_index = {o: s for s, o in enumerate(detectors.occasion_labels)}
+    elif all(str(o).isdigit() and 1 <= int(o) <= usage.shape[1] for o in occasions):
+        # occasions numbered 1..S address the usage string's positions
+        occ_index = {o: int(o) - 1 for o in occasions}
     else:
         if len(occasions) > usage.shape[1]:
             log.error(f"{len(occasions)} occasions in the detections", f"at most {usage.shape[1]} (the usage strings)")
@@ -149,6 +153,11 @@ def scr_data(detections: Detections, detectors: DetectorTable, detector_type: st
             continue
         caps[ind_index[row.individual], k, s] += 1
     log.raise_if_any()
+    names = {s: o for o, s in occ_index.items()}
+    for k in np.nonzero(usage.sum(axis=0) == 0)[0]:
+        name = names.get(k, str(k + 1))
+        log.warn(f"occasion {name} with no search effort at any detector", "effort on every occasion; "
+                 "it adds nothing to the SCR likelihood")
     if detector_type == "proximity":
         caps = np.minimum(caps, 1)
     return SCRData(detectors.xy, usage, caps, detector_type, tuple(individuals), detectors.ids)
