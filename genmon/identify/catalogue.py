@@ -182,12 +182,26 @@ class Catalogue:
     # ---------------------------------------------------------------- ids
     def issue_id(self) -> str:
         """A new, never used individual id."""
-        used = set(self.individuals["individual"].astype(str))
-        while True:
+        return self.issue_ids(1)[0]
+
+    def _used_ids(self) -> set[str]:
+        """Ids in the individuals table, cached while that table is unchanged."""
+        key = (id(self.individuals), len(self.individuals))
+        if getattr(self, "_used_key", None) != key:
+            self._used_cache = set(self.individuals["individual"].astype(str))
+            self._used_key = key
+        return self._used_cache
+
+    def issue_ids(self, count: int) -> list[str]:
+        """``count`` new, never used individual ids."""
+        used = self._used_ids()
+        out: list[str] = []
+        while len(out) < count:
             ident = self.id_pattern.format(n=self.next_number)
             self.next_number += 1
             if ident not in used:
-                return ident
+                out.append(ident)
+        return out
 
     # ---------------------------------------------------------------- panel
     def check_panel(self, table: GenotypeTable, source: str = "the genotypes") -> GenotypeTable:

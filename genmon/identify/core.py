@@ -451,7 +451,7 @@ def _assign_mismatch(
         reps = [int(u) for u in r.unique_rows]
     else:
         match, reps = _leader(sub, m, num_threads)
-    new_ids = {u: cat.issue_id() for u in reps}
+    new_ids = dict(zip(reps, cat.issue_ids(len(reps)), strict=True))
     match = match.sort_values(["sample_row", "score", "unique_row"], ascending=[True, False, True])
     groups = dict(tuple(match.groupby("sample_row", sort=False)))
     for local in range(len(todo)):
@@ -849,6 +849,7 @@ def _near_misses(
     pairs = pairs_within_indexed(cols.calls(), max_mismatch=m + margin, num_threads=num_threads)
     loci = _mm.mismatch_pairs(kept.call_genotype, None, pairs.i, pairs.j)
     ind = info["individual"].to_numpy()
+    kept_ids = kept.sample_id
     rows = []
     for i, j, mm, nc in zip(pairs.i, pairs.j, pairs.mismatches, loci.n_compared, strict=True):
         same = ind[i] is not None and ind[i] == ind[j]
@@ -860,7 +861,7 @@ def _near_misses(
             kind = "joined_near_threshold"
         else:
             continue
-        rows.append((kept.sample_id[i], kept.sample_id[j], mm, int(nc), ind[i], ind[j], kind))
+        rows.append((kept_ids[i], kept_ids[j], mm, int(nc), ind[i], ind[j], kind))
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -887,6 +888,7 @@ def _near_catalogue(kept, known, info, m, margin, include_sex, num_threads) -> p
     loci = _mm.mismatch_pairs(ca, cb, pairs.i, pairs.j)
     ind = info["individual"].to_numpy()
     kid = np.asarray(known.sample_id)
+    kept_ids = kept.sample_id
     rows = []
     for i, j, mm, nc in zip(pairs.i, pairs.j, pairs.mismatches, loci.n_compared, strict=True):
         if ind[i] == kid[j]:
@@ -895,7 +897,7 @@ def _near_catalogue(kept, known, info, m, margin, include_sex, num_threads) -> p
             kind = "joined_near_threshold"
         else:
             kind = "split_near_threshold" if mm > m - 1e-9 else "different_within_threshold"
-        rows.append((kept.sample_id[i], kid[j], mm, int(nc), ind[i], kid[j], kind))
+        rows.append((kept_ids[i], kid[j], mm, int(nc), ind[i], kid[j], kind))
     return pd.DataFrame(
         rows,
         columns=[
