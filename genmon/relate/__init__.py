@@ -3,16 +3,20 @@
 from .classes import RELATIONSHIPS, classify_pairs, pair_log_likelihoods, simulate_pairs
 from .moments import CONVENTIONS, ESTIMATORS, estimate_relatedness
 from .pairs import relate_pairs
+from .parentage import ParentageResult, assign_parentage, parentage_lod
 from .power import PowerReport, relatedness_power
 
 __all__ = [
     "CONVENTIONS",
     "ESTIMATORS",
     "RELATIONSHIPS",
+    "ParentageResult",
     "PowerReport",
+    "assign_parentage",
     "classify_pairs",
     "estimate_relatedness",
     "pair_log_likelihoods",
+    "parentage_lod",
     "relate_pairs",
     "relatedness_power",
     "simulate_pairs",
