@@ -23,6 +23,12 @@ from ._options import check_output, force_option, format_choice, missing_option,
     default=None,
     help="Field sample sheet (CSV, TSV or .xlsx) whose metadata is joined to the genotypes by sample id.",
 )
+@click.option(
+    "--calibration",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Translation table from 'genmon calibrate': allele sizes are shifted onto the reference lab's after reading.",
+)
 @force_option
 def command(
     source: Path,
@@ -31,6 +37,7 @@ def command(
     to_format: str | None,
     missing: str | None,
     sample_sheet: Path | None,
+    calibration: Path | None,
     force: bool,
 ) -> None:
     """Convert SOURCE to another genotype format.
@@ -40,6 +47,10 @@ def command(
     """
     check_output(output, force)
     table = read_genotypes(source, from_format, **reader_options(missing))
+    if calibration is not None:
+        from ..labqc.calibration import apply_calibration
+
+        table = apply_calibration(table, calibration)
     if sample_sheet is not None:
         table = attach_sample_sheet(table, read_sample_sheet(sample_sheet))
     write_genotypes(table, output, to_format)
