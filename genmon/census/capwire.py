@@ -35,6 +35,7 @@ import numpy as np
 from scipy.special import gammaln
 
 from ..exceptions import ModelError
+from ..progress import progress
 
 __all__ = [
     "CapwireFit",
@@ -272,7 +273,7 @@ def bootstrap_capwire(
     """
     rng = np.random.default_rng(seed)
     estimates = np.empty(n_boot, dtype=np.float64)
-    for b in range(n_boot):
+    for b in progress(range(n_boot), f"capwire bootstrap ({fit.model})", total=n_boot):
         if fit.model == "ecm":
             sim = simulate_ecm(fit.n_hat, fit.n_samples, rng)
             estimates[b] = fit_ecm(sim, fit.max_pop).n_hat

@@ -10,6 +10,7 @@ from matplotlib.collections import LineCollection
 
 from ..model import GenotypeTable
 from ..plotting import new_figure, save_figure
+from ..progress import progress
 from .classes import classify_pairs, pair_log_likelihoods
 from .ibd import plink_ibd
 from .king import king_robust
@@ -42,7 +43,8 @@ def relate_pairs(
     pi, pj = all_pairs(table.n_samples)
     freqs = sample_frequencies(table) if classes else None
     parts = []
-    for start in range(0, pi.size, block):
+    starts = range(0, pi.size, block)
+    for start in progress(starts, "relatedness pairs", total=len(starts)):
         i, j = pi[start:start + block], pj[start:start + block]
         part = estimate_relatedness(table, estimators, convention, frequencies, (i, j), num_threads)
         if with_king:
