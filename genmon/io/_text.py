@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ..exceptions import InputError, InputWarning, Problem
 
-__all__ = ["Row", "read_text", "sniff_delimiter", "split_rows", "read_rows", "parse_float"]
+__all__ = ["Row", "read_text", "sniff_delimiter", "split_rows", "read_rows", "read_headed_tsv", "parse_float"]
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -140,6 +140,36 @@ def read_rows(
 ) -> tuple[list[Row], str | None]:
     """:func:`read_text` then :func:`split_rows`."""
     return split_rows(read_text(path), delimiter, comment)
+
+
+def read_headed_tsv(path: str | Path, columns: tuple[str, ...], log) -> tuple[dict[str, str], list[Row], bool]:
+    """A genmon TSV with ``# key<TAB>value`` metadata lines and a fixed column header.
+
+    Returns the metadata, the data rows after the header (stripped fields) and
+    whether the header was found.  A wrong header is logged on ``log`` (a
+    :class:`~genmon.exceptions.ProblemLog`) and raised at once, since nothing
+    after it can be read.
+    """
+    meta: dict[str, str] = {}
+    rows: list[Row] = []
+    header_seen = False
+    for lineno, raw in enumerate(read_text(path).splitlines(), start=1):
+        if not raw.strip():
+            continue
+        if raw.startswith("#"):
+            parts = raw[1:].strip().split("\t", 1)
+            if len(parts) == 2:
+                meta[parts[0].strip()] = parts[1].strip()
+            continue
+        fields = [f.strip() for f in raw.split("\t")]
+        if not header_seen:
+            if tuple(f.lower() for f in fields[: len(columns)]) != columns:
+                log.error(f'header "{raw.strip()}"', "the columns " + ", ".join(columns), line=lineno)
+                log.raise_if_any()
+            header_seen = True
+            continue
+        rows.append(Row(lineno, fields))
+    return meta, rows, header_seen
 
 
 def parse_float(token: str, decimal_comma: bool = False) -> float | None:

@@ -577,29 +577,11 @@ def read_binset(path: str | Path) -> BinSet:
     their lines), a centre outside its bin, duplicate labels, a locus with two
     repeat units, missing ``panel``/``version`` header lines.
     """
-    from ..io._text import parse_float, read_text
+    from ..io._text import parse_float, read_headed_tsv
 
     path = Path(path)
     log = ProblemLog(str(path))
-    meta: dict[str, str] = {}
-    rows: list[tuple[int, list[str]]] = []
-    header_seen = False
-    for lineno, raw in enumerate(read_text(path).splitlines(), start=1):
-        if not raw.strip():
-            continue
-        if raw.startswith("#"):
-            parts = raw[1:].strip().split("\t", 1)
-            if len(parts) == 2:
-                meta[parts[0].strip()] = parts[1].strip()
-            continue
-        fields = [f.strip() for f in raw.split("\t")]
-        if not header_seen:
-            if tuple(f.lower() for f in fields[: len(_BINSET_COLUMNS)]) != _BINSET_COLUMNS:
-                log.error(f'header "{raw.strip()}"', "the columns " + ", ".join(_BINSET_COLUMNS), line=lineno)
-                log.raise_if_any()
-            header_seen = True
-            continue
-        rows.append((lineno, fields))
+    meta, rows, header_seen = read_headed_tsv(path, _BINSET_COLUMNS, log)
     for key in ("panel", "version"):
         if not meta.get(key):
             log.error(f'no "# {key}" header line', f"a bin set with its {key}")
@@ -607,7 +589,7 @@ def read_binset(path: str | Path) -> BinSet:
         log.error("no column header", "the columns " + ", ".join(_BINSET_COLUMNS))
     per_locus: dict[str, list[tuple[int, int, Bin]]] = {}
     empty_units: dict[str, int] = {}
-    for lineno, f in rows:
+    for lineno, f in ((r.line, r.fields) for r in rows):
         if len(f) < len(_BINSET_COLUMNS):
             log.error(f"{len(f)} fields", f"{len(_BINSET_COLUMNS)} fields", line=lineno)
             continue

@@ -369,28 +369,14 @@ def write_translation(translation: Translation, path: str | Path) -> None:
 
 def read_translation(path: str | Path) -> Translation:
     """Read a translation table written by :func:`write_translation`; all problems at once."""
-    from ..io._text import parse_float, read_text
+    from ..io._text import parse_float, read_headed_tsv
 
     path = Path(path)
     log = ProblemLog(str(path))
-    meta: dict[str, str] = {}
-    header = False
+    meta, lines, header = read_headed_tsv(path, TRANSLATION_COLUMNS, log)
     rows = []
-    for lineno, raw in enumerate(read_text(path).splitlines(), start=1):
-        if not raw.strip():
-            continue
-        if raw.startswith("#"):
-            parts = raw[1:].strip().split("\t", 1)
-            if len(parts) == 2:
-                meta[parts[0].strip()] = parts[1].strip()
-            continue
-        f = [x.strip() for x in raw.split("\t")]
-        if not header:
-            if tuple(x.lower() for x in f[:5]) != TRANSLATION_COLUMNS:
-                log.error(f'header "{raw.strip()}"', "the columns " + ", ".join(TRANSLATION_COLUMNS), line=lineno)
-                log.raise_if_any()
-            header = True
-            continue
+    for line in lines:
+        lineno, f = line.line, list(line.fields)
         f += [""] * (5 - len(f))
         off = math.nan if f[1] in ("NA", "") else parse_float(f[1])
         n = parse_float(f[2])
