@@ -14,7 +14,7 @@ from ._options import check_output, force_option, seed_option
 
 
 @click.command("census")
-@click.argument("captures", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("captures", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Directory for abundance.tsv, plots and run.json.")
 @click.option("--method", "methods", default=",".join(METHODS), show_default=True,
@@ -35,11 +35,14 @@ from ._options import check_output, force_option, seed_option
               help="SCR detection functions to fit: HN (half-normal), HR (hazard-rate).")
 @click.option("--detector-type", type=click.Choice(["proximity", "count"]), default="proximity", show_default=True,
               help="proximity: at most one detection per individual, detector and occasion; count: Poisson counts.")
+@click.option("--db", default=None,
+              help="Read the detections of a catalogue in this database (SQLite path or URL) instead of CAPTURES.")
+@click.option("--db-catalogue", default="main", show_default=True, help="With --db: the catalogue's name.")
 @seed_option
 @force_option
-def command(captures: Path, out_dir: Path, methods: str, max_pop: int | None, bootstraps: int, orders: int,
+def command(captures: Path | None, out_dir: Path, methods: str, max_pop: int | None, bootstraps: int, orders: int,
             detectors: Path | None, buffer: float | None, mask_spacing: float | None, detection_functions: str,
-            detector_type: str, seed: int | None, force: bool) -> None:
+            detector_type: str, db: str | None, db_catalogue: str, seed: int | None, force: bool) -> None:
     """Estimate abundance from CAPTURES (captures.tsv from `genmon identify`, or a
     capwire class table with columns capture.class, No.Ind).
 
@@ -51,17 +54,26 @@ def command(captures: Path, out_dir: Path, methods: str, max_pop: int | None, bo
     check_output(out_dir / "abundance.tsv", force)
     if (detectors is None) != (buffer is None):
         raise click.UsageError("SCR needs both --detectors and --buffer")
+    if (captures is None) == (db is None):
+        raise click.UsageError("give either CAPTURES or --db")
     chosen = [m.strip() for m in methods.split(",") if m.strip()]
-    detections = read_captures(captures)
+    if db is not None:
+        from ..db.steps import captures_from_database
+
+        detections = captures_from_database(db, db_catalogue)
+    else:
+        detections = read_captures(captures)
     detector_table = read_detectors(detectors) if detectors is not None else None
     result = estimate_abundance(detections, chosen, max_pop=max_pop, n_boot=bootstraps, n_orders=orders, seed=seed)
-    inputs = [captures]
+    inputs = [captures] if captures is not None else []
     if detector_table is not None:
         fns = [f.strip().upper() for f in detection_functions.split(",") if f.strip()]
         result.density = estimate_density(detections, detector_table, buffer, fns, detector_type, mask_spacing)
         result.parameters.update(buffer=buffer, mask_spacing=mask_spacing, detection_functions=fns,
                                  detector_type=detector_type)
         inputs.append(detectors)
+    if db is not None:
+        result.parameters.update(database=db, catalogue=db_catalogue)
     provenance = make_provenance(parameters=result.parameters, seed=result.parameters["seed"], inputs=inputs)
     write_census(result, out_dir, provenance)
     click.echo(f"wrote {out_dir}/abundance.tsv ({len(result.abundance)} estimates)", err=True)

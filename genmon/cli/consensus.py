@@ -13,7 +13,7 @@ from ._options import force_option, format_choice, missing_option, reader_option
 
 
 @click.command("consensus")
-@click.argument("batch", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("batch", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder to write (consensus.csv, consensus_long.tsv, samples.tsv, regenotype.tsv, "
                    "error_rates.tsv, run.json, ...); it is written completely or not at all.")
@@ -45,10 +45,15 @@ from ._options import force_option, format_choice, missing_option, reader_option
               help="Write provisional calls to consensus.csv too (by default only confirmed calls).")
 @click.option("--confidence", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.95,
               show_default=True, help="Level of the error-rate confidence intervals.")
+@click.option("--db", default=None, help="Read the replicates of a batch from this database (SQLite path or URL; "
+              "see `genmon db`) instead of BATCH files, and store the consensus, quality and error rates there.")
+@click.option("--batch", "batch_name", default=None,
+              help="With --db: name of the imported batch (may be omitted when the database holds one).")
 @missing_option
 @force_option
 def command(batch, out_dir, sample_sheet, from_format, rule, error_rates_file, min_het, min_hom, min_agree, min_posterior,
-            max_replicates, min_quality, min_loci, keep_provisional, confidence, missing, force) -> None:
+            max_replicates, min_quality, min_loci, keep_provisional, confidence, db, batch_name, missing,
+            force) -> None:
     """Build consensus genotypes from the replicate PCRs in BATCH.
 
     BATCH holds one row per PCR replicate (a replicate column, or GeneMapper
@@ -61,24 +66,22 @@ def command(batch, out_dir, sample_sheet, from_format, rule, error_rates_file, m
         raise click.UsageError(f"{out_dir} exists; use --force to replace it")
     if error_rates_file is not None and rule != "ml":
         raise click.UsageError("--error-rates needs --rule ml")
-    run = run_consensus(
-        list(batch),
-        sample_sheet=sample_sheet,
-        from_format=from_format,
-        reader_options=reader_options(missing),
-        rule=rule,
-        error_rates_file=error_rates_file,
-        include_provisional=keep_provisional,
-        confidence=confidence,
-        min_het=min_het,
-        min_hom=min_hom,
-        min_agree=min_agree,
-        min_posterior=min_posterior,
-        max_replicates=max_replicates,
-        min_quality=min_quality,
-        min_loci=min_loci,
-    )
-    prov = make_provenance("genmon " + " ".join(sys.argv[1:]), run.parameters, None, run.inputs)
+    if bool(batch) == (db is not None):
+        raise click.UsageError("give either BATCH files or --db (with --batch)")
+    if db is not None and (sample_sheet is not None or from_format is not None):
+        raise click.UsageError("--sample-sheet and --from belong to `genmon db import`, not to --db")
+    options = dict(rule=rule, include_provisional=keep_provisional, confidence=confidence, min_het=min_het,
+                   min_hom=min_hom, min_agree=min_agree, min_posterior=min_posterior,
+                   max_replicates=max_replicates, min_quality=min_quality, min_loci=min_loci)
+    command_line = "genmon " + " ".join(sys.argv[1:])
+    if db is not None:
+        from ..db.steps import consensus_from_database
+
+        run = consensus_from_database(db, batch_name, command_line, error_rates_file=error_rates_file, **options)
+    else:
+        run = run_consensus(list(batch), sample_sheet=sample_sheet, from_format=from_format,
+                            reader_options=reader_options(missing), error_rates_file=error_rates_file, **options)
+    prov = run.provenance if db is not None else make_provenance(command_line, run.parameters, None, run.inputs)
     write_consensus_outputs(run, out_dir, prov, force=force)
     s = run.summary()
     click.echo(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -86,7 +87,7 @@ def _error_rates(path: Path | None, ado: float, fa: float, loci: list[str]) -> E
 
 
 @click.command("identify")
-@click.argument("genotypes", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("genotypes", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
     "-o",
     "--output",
@@ -187,7 +188,21 @@ def _error_rates(path: Path | None, ado: float, fa: float, loci: list[str]) -> E
 @click.option(
     "--batch",
     default=None,
-    help="Name of this batch in the catalogue history (default: the file name).",
+    help="Name of this batch in the catalogue history (default: the file name). With --db: the "
+    "imported batch whose consensus is matched (default: every current batch).",
+)
+@click.option(
+    "--db",
+    default=None,
+    help="Match the latest consensus genotypes stored in this database (SQLite path or URL) against its "
+    "catalogue, and store the new individuals, recaptures and events there, instead of GENOTYPES and "
+    "--catalogue.",
+)
+@click.option(
+    "--db-catalogue",
+    default="main",
+    show_default=True,
+    help="With --db: name of the catalogue in the database.",
 )
 @threads_option
 @force_option
@@ -209,6 +224,8 @@ def command(
     id_pattern: str | None,
     species: str | None,
     batch: str | None,
+    db: str | None,
+    db_catalogue: str,
     threads: int,
     force: bool,
 ) -> None:
@@ -217,33 +234,58 @@ def command(
     ambiguous and unassigned samples listed with their reasons.
     """
     check_output(out_dir / "assignments.tsv", force)
-    table = read_genotypes(genotypes, fmt, **reader_options(missing))
-    cat = read_catalogue(catalogue) if catalogue is not None else None
-    if cat is None and species is not None:
-        cat = new_catalogue(table, id_pattern or "IND-{n:04d}", species=species)
-    loci = cat.loci if cat is not None else table.locus_id
-    rates = _error_rates(error_rates, ado, fa, loci)
-    result = identify_individuals(
-        table,
-        catalogue=cat,
-        method=method,
-        allele_mismatch=allele_mismatch,
-        min_loci=min_loci,
-        include_sex=match_sex,
-        error_rates=rates,
-        id_pattern=id_pattern,
-        min_posterior=min_posterior,
-        batch=batch or genotypes.name,
-        num_threads=threads,
-    )
-    inputs = (
-        [genotypes]
-        + ([error_rates] if error_rates else [])
-        + ([catalogue / "catalogue.json"] if catalogue else [])
-    )
-    write_identify(result, out_dir, make_provenance(parameters=result.parameters, inputs=inputs))
-    if save_catalogue is not None:
-        write_catalogue(result.catalogue, save_catalogue)
+    if (genotypes is None) == (db is None):
+        raise click.UsageError("give either GENOTYPES or --db")
+    if db is not None and (catalogue is not None or save_catalogue is not None):
+        raise click.UsageError("--db keeps the catalogue in the database; drop --catalogue/--save-catalogue")
+
+    def run(table, cat):
+        if cat is None and species is not None:
+            cat = new_catalogue(table, id_pattern or "IND-{n:04d}", species=species)
+        loci = cat.loci if cat is not None else table.locus_id
+        rates = _error_rates(error_rates, ado, fa, loci)
+        return identify_individuals(
+            table,
+            catalogue=cat,
+            method=method,
+            allele_mismatch=allele_mismatch,
+            min_loci=min_loci,
+            include_sex=match_sex,
+            error_rates=rates,
+            id_pattern=id_pattern,
+            min_posterior=min_posterior,
+            batch=batch or (genotypes.name if genotypes is not None else "database"),
+            num_threads=threads,
+        )
+
+    if db is not None:
+        from ..db.steps import identify_in_database
+
+        result, provenance = identify_in_database(
+            db, run, batch_name=batch, catalogue=db_catalogue, command="genmon " + " ".join(sys.argv[1:])
+        )
+        if result is None:
+            click.echo(
+                f"all {provenance['skipped']} samples of the stored consensus are already in catalogue "
+                f"{db_catalogue}: nothing to identify",
+                err=True,
+            )
+            return
+        if error_rates:
+            provenance["inputs"] = make_provenance(inputs=[error_rates])["inputs"]
+        write_identify(result, out_dir, provenance)
+    else:
+        table = read_genotypes(genotypes, fmt, **reader_options(missing))
+        cat = read_catalogue(catalogue) if catalogue is not None else None
+        result = run(table, cat)
+        inputs = (
+            [genotypes]
+            + ([error_rates] if error_rates else [])
+            + ([catalogue / "catalogue.json"] if catalogue else [])
+        )
+        write_identify(result, out_dir, make_provenance(parameters=result.parameters, inputs=inputs))
+        if save_catalogue is not None:
+            write_catalogue(result.catalogue, save_catalogue)
     s = result.summary
     click.echo(
         f"wrote {out_dir}/assignments.tsv: {s['n_samples']} samples, {s['n_individuals']} individuals "

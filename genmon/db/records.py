@@ -60,14 +60,20 @@ def insert_ignore(conn: Connection, table: Table, rows: Sequence[dict], keys: Se
         conn.execute(stmt, list(rows[start : start + 10_000]))
 
 
-def lookup_ids(conn: Connection, table: Table, column: str, values: Iterable[Any]) -> dict[Any, int]:
-    """``value -> id`` for the rows of ``table`` whose ``column`` is in ``values``."""
+def lookup_ids(
+    conn: Connection, table: Table, column: str, values: Iterable[Any], *where: Any
+) -> dict[Any, int]:
+    """``value -> id`` for the rows of ``table`` whose ``column`` is in ``values``.
+
+    ``where`` adds conditions (e.g. the catalogue a key is unique within).
+    """
     values = list(dict.fromkeys(values))
     col = table.c[column]
     out: dict[Any, int] = {}
     for start in range(0, len(values), _CHUNK):
         chunk = values[start : start + _CHUNK]
-        out.update(conn.execute(select(col, table.c.id).where(col.in_(chunk))).tuples().all())
+        stmt = select(col, table.c.id).where(col.in_(chunk), *where)
+        out.update(conn.execute(stmt).tuples().all())
     return out
 
 

@@ -64,7 +64,7 @@ from .errors import (
     read_error_rates,
 )
 
-__all__ = ["ConsensusRun", "run_consensus", "write_consensus_outputs", "OUTPUT_FILES"]
+__all__ = ["ConsensusRun", "consensus_from_table", "read_rates_for", "run_consensus", "write_consensus_outputs", "OUTPUT_FILES"]
 
 OUTPUT_FILES = (
     "consensus.csv",
@@ -157,14 +157,52 @@ def run_consensus(
 
         table = attach_sample_sheet(table, sample_sheet)
     if error_rates_file is not None:
-        rates_given = read_error_rates(error_rates_file)
-        lacking = [name for name in table.locus_id if name not in set(rates_given["locus"])]
-        if lacking:
-            raise InputError(
-                [Problem("no rates for this locus", "a row for every locus of the batch", str(error_rates_file),
-                         locus=name) for name in lacking]
-            )
-        consensus_options["error_rates"] = rates_given
+        consensus_options["error_rates"] = read_rates_for(table, error_rates_file)
+    params = {
+        "from_format": from_format,
+        "sample_sheet": str(sample_sheet) if sample_sheet is not None else None,
+        "error_rates_file": str(error_rates_file) if error_rates_file is not None else None,
+    }
+    inputs = [str(p) for p in paths] + [str(f) for f in (sample_sheet, error_rates_file) if f is not None]
+    return consensus_from_table(
+        table,
+        rule=rule,
+        include_provisional=include_provisional,
+        confidence=confidence,
+        inputs=inputs,
+        extra_parameters=params,
+        **consensus_options,
+    )
+
+
+def read_rates_for(table: GenotypeTable, error_rates_file: str | Path) -> pd.DataFrame:
+    """Per-locus rates from an ``error_rates.tsv``, refusing one that lacks a locus of ``table``."""
+    rates_given = read_error_rates(error_rates_file)
+    lacking = [name for name in table.locus_id if name not in set(rates_given["locus"])]
+    if lacking:
+        raise InputError(
+            [Problem("no rates for this locus", "a row for every locus of the batch", str(error_rates_file),
+                     locus=name) for name in lacking]
+        )
+    return rates_given
+
+
+def consensus_from_table(
+    table: GenotypeTable,
+    *,
+    rule: str = "taberlet",
+    include_provisional: bool = False,
+    confidence: float = 0.95,
+    inputs: Sequence[str] = (),
+    extra_parameters: dict[str, Any] | None = None,
+    **consensus_options: Any,
+) -> ConsensusRun:
+    """Consensus, error rates and locus checks of a replicate table already read.
+
+    What :func:`run_consensus` does after reading the files; the database
+    workflow (``genmon consensus --db``) calls it on replicates loaded from
+    the database.
+    """
     result = call_consensus(table, rule, **consensus_options)
     rates = error_rates_table(result, confidence)
     sample_rates = count_error_rates(result, "sample", confidence)
@@ -174,17 +212,9 @@ def run_consensus(
     flags = microchecker_flags(result).drop(columns=["n_typed"])
     loci = result.loci_frame().merge(nulls, on="locus", how="left").merge(flags, on="locus", how="left")
     params = dict(result.parameters)
-    params.update(
-        {
-            "include_provisional": include_provisional,
-            "confidence": confidence,
-            "from_format": from_format,
-            "sample_sheet": str(sample_sheet) if sample_sheet is not None else None,
-            "error_rates_file": str(error_rates_file) if error_rates_file is not None else None,
-        }
-    )
-    inputs = [str(p) for p in paths] + [str(f) for f in (sample_sheet, error_rates_file) if f is not None]
-    return ConsensusRun(result, rates, sample_rates, run_rates, loci, inputs, params, include_provisional)
+    params.update({"include_provisional": include_provisional, "confidence": confidence})
+    params.update(extra_parameters or {})
+    return ConsensusRun(result, rates, sample_rates, run_rates, loci, list(inputs), params, include_provisional)
 
 
 def _tsv(df: pd.DataFrame, path: Path, float_format: str = "%.6g") -> None:
