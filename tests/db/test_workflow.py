@@ -145,6 +145,7 @@ def test_catalogue_store_round_trip(engine, tmp_path):
     assert back.samples[scol].astype(str).equals(cat.samples[scol].astype(str))
     assert (back.id_pattern, back.next_number, back.loci, back.kinds) == (cat.id_pattern, cat.next_number, cat.loci, cat.kinds)
     assert len(back.events) == len(cat.events)
+    assert back.batches == cat.batches  # the settings of earlier batches (e.g. allele_mismatch) are kept
 
 
 @pytest.mark.parametrize("args", [("consensus", "-o", "x"), ("identify", "-o", "x"), ("census", "-o", "x")])
