@@ -152,3 +152,27 @@ def test_catalogue_store_round_trip(engine, tmp_path):
 def test_file_or_database_not_both_nor_neither(args, tmp_path):
     result = CliRunner().invoke(cli, list(args))
     assert result.exit_code == 2
+
+
+def test_report_from_the_database(engine, db_url, tmp_path):
+    from genmon.reports import TIMESTAMP_PREFIX
+
+    invoke("db", "import", BATCH, "--db", db_url, "--sample-sheet", SHEET)
+    invoke("consensus", "--db", db_url, "--rule", "ml", "-o", tmp_path / "c")
+    invoke("identify", "--db", db_url, "-o", tmp_path / "i")
+    pages = []
+    for k in range(2):
+        invoke("report", "--db", db_url, "-o", tmp_path / f"r{k}.html")
+        text = (tmp_path / f"r{k}.html").read_text()
+        pages.append("\n".join(x for x in text.splitlines() if TIMESTAMP_PREFIX not in x))
+    assert pages[0] == pages[1]
+    assert "Allelic dropout and false-allele rates per locus" in pages[0]
+    assert "Individuals" in pages[0] and "CN-NTLNP-2024-0001" in pages[0]
+
+
+def test_schema_revision_checked(engine, db_url):
+    with engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = 'f00d'")
+    result = CliRunner().invoke(cli, ["db", "status", "--db", db_url])
+    assert result.exit_code == 1
+    assert "has schema revision f00d, unknown to this genmon (newest 0001)" in result.stderr
