@@ -85,3 +85,17 @@ def status_command(db: str | None) -> None:
         for table in SCHEMA_TABLES:
             n = conn.execute(select(func.count()).select_from(table)).scalar_one()
             click.echo(f"{table.name}\t{n}")
+
+
+@command.command("import-calls")
+@click.argument("calls", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@db_option
+def import_calls_command(calls: tuple[Path, ...], db: str | None) -> None:
+    """Store species calls (`genmon species call`) or sex calls (`genmon sex`) of imported samples."""
+    from ..db import open_engine
+    from ..db.calls import import_calls
+
+    engine = open_engine(db)
+    for path in calls:
+        kind, n = import_calls(engine, path, "genmon " + " ".join(sys.argv[1:]))
+        click.echo(f"{path}: {n} {kind} calls stored" if n else f"{path}: already stored, nothing written", err=True)

@@ -176,3 +176,26 @@ def test_schema_revision_checked(engine, db_url):
     result = CliRunner().invoke(cli, ["db", "status", "--db", db_url])
     assert result.exit_code == 1
     assert "has schema revision f00d, unknown to this genmon (newest 0001)" in result.stderr
+
+
+def test_species_and_sex_calls_stored_once(engine, db_url):
+    from genmon.db.schema import sex_calls, species_calls
+
+    invoke("db", "import", BATCH, "--db", db_url, "--sample-sheet", SHEET)
+    out = invoke("db", "import-calls", DATA / "db" / "species_calls.tsv", DATA / "db" / "sex_calls.tsv", "--db", db_url)
+    assert "2 species calls stored" in out and "2 sex calls stored" in out
+    again = invoke("db", "import-calls", DATA / "db" / "sex_calls.tsv", "--db", db_url)
+    assert "already stored, nothing written" in again
+    with engine.connect() as conn:
+        sp = conn.execute(select(species_calls.c.species, species_calls.c.status, species_calls.c.identity)
+                          .order_by(species_calls.c.id)).all()
+        sx = conn.execute(select(sex_calls.c.sex).order_by(sex_calls.c.id)).scalars().all()
+    assert [tuple(r) for r in sp] == [("Panthera pardus", "called", 0.998), ("uncertain", "uncertain", 0.95)]
+    assert sx == ["M", "unknown"]
+    bad = DATA / "malformed" / "db_sex_calls_unknown_sample.tsv"
+    result = CliRunner().invoke(cli, ["db", "import-calls", str(bad), "--db", db_url])
+    assert result.exit_code == 3
+    assert result.stderr.strip() == (
+        f"error: {bad}, line 4, sample RU-X-0009: found a sample not in the database, "
+        "expected samples imported with `genmon db import`"
+    )
