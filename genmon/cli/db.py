@@ -52,20 +52,24 @@ def init_command(db: str | None, project: str | None, name: str | None, country:
 @click.option("--project", default=None, help="Project code (may be omitted when the database holds one).")
 @click.option("--lab", default=None, help="Code of the lab that typed the batch (created when new).")
 @click.option("--name", default=None, help="Batch name (default: the file name).")
+@click.option("--calibration", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Translation table from `genmon calibrate` (lab B typed this batch): sizes are stored on lab "
+                   "A's scale and the table is kept with the batch.")
 @click.option("--from", "from_format", type=format_choice("reader"), default=None,
               help="Format of BATCH (guessed when omitted).")
 @missing_option
 def import_command(batch: Path, db: str | None, sample_sheet: Path | None, project: str | None, lab: str | None,
-                   name: str | None, from_format: str | None, missing: str | None) -> None:
+                   name: str | None, calibration: Path | None, from_format: str | None, missing: str | None) -> None:
     """Import BATCH (one row per PCR replicate) with its sample sheet."""
     from ..db import import_batch, open_engine
 
     engine = open_engine(db)
-    inputs = [batch] + ([sample_sheet] if sample_sheet else [])
+    inputs = [batch] + [f for f in (sample_sheet, calibration) if f is not None]
     params = {"project": project, "lab": lab, "name": name, "from_format": from_format}
     prov = make_provenance("genmon " + " ".join(sys.argv[1:]), params, None, inputs)
     result = import_batch(engine, batch, sample_sheet=sample_sheet, project=project, lab=lab, name=name,
-                          from_format=from_format, reader_options=reader_options(missing), provenance=prov)
+                          from_format=from_format, reader_options=reader_options(missing), calibration=calibration,
+                          provenance=prov)
     click.echo(result.message(), err=True)
 
 
