@@ -103,3 +103,15 @@ def import_calls_command(calls: tuple[Path, ...], db: str | None) -> None:
     for path in calls:
         kind, n = import_calls(engine, path, "genmon " + " ".join(sys.argv[1:]))
         click.echo(f"{path}: {n} {kind} calls stored" if n else f"{path}: already stored, nothing written", err=True)
+
+
+@command.command("add-bin-set")
+@click.argument("bin_set", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@db_option
+def add_bin_set_command(bin_set: Path, db: str | None) -> None:
+    """Keep a bin set written by `genmon bin build` in the database (once per content)."""
+    from ..db import open_engine
+    from ..db.calls import store_bin_set
+
+    panel, version, new = store_bin_set(open_engine(db), bin_set)
+    click.echo(f"bin set {panel} version {version}: {'stored' if new else 'already stored'}", err=True)

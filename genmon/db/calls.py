@@ -23,7 +23,7 @@ from .engine import write_transaction
 from .records import lookup_ids, record_run
 from .schema import runs, samples, sex_calls, species_calls
 
-__all__ = ["import_calls"]
+__all__ = ["import_calls", "store_bin_set"]
 
 _KINDS = {
     "species": {"sample", "call", "species", "identity", "margin", "best_accession"},
@@ -111,3 +111,27 @@ def import_calls(engine: Engine, path: str | Path, command: str | None = None) -
         if rows:
             conn.execute(insert(table), rows)
     return kind, len(rows)
+
+
+def store_bin_set(engine: Engine, path: str | Path) -> tuple[str, str, bool]:
+    """Keep a bin set file (``genmon bin build``) in ``bin_sets``; returns (panel, version, newly stored).
+
+    The file is read (and so validated) first; the same content again is a no-op.
+    """
+    from ..labqc.binning import read_binset
+    from .records import insert_ignore, now
+    from .schema import bin_sets
+
+    path = Path(path)
+    binset = read_binset(path)
+    sha = sha256_file(path)
+    with write_transaction(engine) as conn:
+        before = conn.execute(select(bin_sets.c.id).where(bin_sets.c.sha256 == sha)).scalar()
+        insert_ignore(
+            conn,
+            bin_sets,
+            [{"name": binset.panel, "version": str(binset.version), "sha256": sha,
+              "content": path.read_text(encoding="utf-8"), "created_at": now()}],
+            ["sha256"],
+        )
+    return binset.panel, str(binset.version), before is None

@@ -199,3 +199,24 @@ def test_species_and_sex_calls_stored_once(engine, db_url):
         f"error: {bad}, line 4, sample RU-X-0009: found a sample not in the database, "
         "expected samples imported with `genmon db import`"
     )
+
+
+def test_bin_set_kept_once(engine, db_url, tmp_path):
+    import numpy as np
+
+    from genmon.db.schema import bin_sets
+    from genmon.labqc.binning import SizeData, build_bins, write_binset
+
+    sizes = np.array([[[100.9, 103.1]], [[107.2, np.nan]], [[101.1, 106.8]]])
+    data = SizeData(sizes, ["FCA441"], pd.DataFrame({"sample_id": ["a", "b", "c"], "replicate_id": [None] * 3}))
+    path = tmp_path / "bins.tsv"
+    write_binset(build_bins(data, 2, panel="amur-14", version="3"), path)
+    assert "bin set amur-14 version 3: stored" in invoke("db", "add-bin-set", path, "--db", db_url)
+    assert "already stored" in invoke("db", "add-bin-set", path, "--db", db_url)
+    with engine.connect() as conn:
+        rows = conn.execute(select(bin_sets.c.name, bin_sets.c.version, bin_sets.c.content)).all()
+    assert [(r.name, r.version) for r in rows] == [("amur-14", "3")]
+    assert rows[0].content == path.read_text()
+    bad = DATA / "malformed" / "labqc_bins_overlap.tsv"
+    result = CliRunner().invoke(cli, ["db", "add-bin-set", str(bad), "--db", db_url])
+    assert result.exit_code == 3 and "overlap" in result.stderr
