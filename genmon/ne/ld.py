@@ -32,9 +32,8 @@ reports quote; each one changes the numbers:
   the N pairs, with no empirical correction; df = round(2 rbar^2 / var); then
   chi-square limits of rbar with df, less E(r^2), as above.  Pairs sharing a
   locus are not independent, so with many loci this CI is too narrow (Jones et
-  al. 2016).  NeEstimator v2.1 prints no such CI, so it is checked against a
-  hand-worked case, a slow twin and simulations (``tests/test_ne_ld.py``,
-  ``tests/test_ne_simulation.py``), not against program output.
+  al. 2016).  NeEstimator v2.1 prints no such CI; genmon agrees with its
+  engine built with the v2.0 code re-enabled (``test_data/reference/ne/README.md``).
 * Negative or infinite estimates and limits are reported as ``inf``.
 """
 
