@@ -327,3 +327,32 @@ def test_pair_jackknife_does_not_depend_on_threads():
     cols = ["ci_jackloci_low", "ci_jackloci_high", "jackloci_df"]
     np.testing.assert_array_equal(one[cols].to_numpy(float), two[cols].to_numpy(float))
     assert one["jackloci_df"].notna().all()
+
+
+def test_loci_typed_in_too_few_individuals():
+    # Loci typed in one or two individuals of ten: every method returns its rows
+    # (NeEstimator keeps such loci: a pair typed in one individual has r^2 = 0, no
+    # S/(S-1) factor); where nothing can be estimated the row is nan with a reason.
+    from genmon.ne import estimate_ne
+
+    rng = np.random.default_rng(1)
+    v = rng.integers(1, 4, size=(10, 4, 2))
+    v[0, 0] = [1, 2]
+    v[1:, 0] = -1  # L0: one individual
+    v[2:, 1] = -1  # L1: two individuals
+    cis = ["parametric", "jackknife", "jackknife-loci"]
+    out = estimate_ne(_table(v), ["ld", "hetx", "coancestry"], [0.05], by=None, ci=cis)
+    assert list(out["method"]) == ["ld", "hetx", "coancestry"]
+    ld = out.iloc[0]
+    assert ld["n_loci"] == 4 and np.isfinite(ld["ne"]) and ld["s_harmonic"] < 10
+    only_one = v.copy()
+    only_one[1:] = -1  # every locus typed in the first individual only
+    out = estimate_ne(_table(only_one), ["ld", "hetx", "coancestry"], [0.05], by=None, ci=cis)
+    rows = out.set_index("method")
+    assert (
+        np.isnan(rows.loc["ld", "ne"])
+        and rows.loc["ld", "reason"] == "fewer than 2 loci pass Pcrit"
+    )
+    assert rows.loc["coancestry", "reason"] == "fewer than 2 polymorphic loci"
+    assert rows.loc["hetx", "s_harmonic"] == 1.0  # one heterozygote: D = 0, Nb infinite
+    assert rows.loc["hetx", "ne"] == float("inf")

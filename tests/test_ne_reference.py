@@ -45,7 +45,9 @@ def parse_neestimator(path: Path) -> list[dict]:
             section = "ld"
         elif line.startswith("HETEROZYGOTE EXCESS METHOD"):
             section = "hetx"
-        elif "=" in line and not line.startswith(("Number", "Total", "Input", "LD mating")):
+        elif (
+            "=" in line and pops and not line.startswith(("Number", "Total", "Input", "LD mating"))
+        ):
             key, _, values = line.partition("=")
             pops[-1][section][key.strip()] = values.split()
         elif line.startswith(("* Parametric", "* JackKnife on Samples")):
@@ -231,3 +233,27 @@ def test_reenabled_code_changes_only_the_jackknife_lines(case, mating):
         assert {k: v for k, v in a["ld"].items() if k != "jack"} == {
             k: v for k, v in b["ld"].items() if k != "jack"
         }
+
+
+def _with_chromosomes(table, case):
+    from genmon.model import GenotypeTable, Locus
+
+    chrom = dict(
+        reversed(line.split()[:2])
+        for line in (REF / f"{case}_chromosomes.txt").read_text().splitlines()
+    )
+    loci = [Locus(lc.name, lc.alleles, chrom=chrom[lc.name]) for lc in table.loci]
+    return GenotypeTable(table.call_genotype, loci, table.samples)
+
+
+@pytest.mark.parametrize("case", ["snps", "sim_ne"])
+@pytest.mark.parametrize("pairs", ["between_chromosomes", "within_chromosomes"])
+@pytest.mark.parametrize("mating", ["random", "monogamy"])
+def test_pairs_by_chromosome_match_neestimator(tables, case, pairs, mating):
+    # NeEstimator's chromosome option (option file: "2 FILE" = loci on different
+    # chromosomes, "1 FILE" = same chromosome) with the map in {case}_chromosomes.txt.
+    ref = parse_neestimator(REF / f"neestimator_{case}_{pairs}_{mating}.txt")
+    ours = estimate_ne_ld(
+        _with_chromosomes(tables[case], case), pcrit=PCRIT, mating=mating, pairs=pairs
+    )
+    assert _compare(ours, ref, "ld") == []
