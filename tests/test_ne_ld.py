@@ -146,6 +146,15 @@ def _kernel_totals(geno, n_alleles, ok, cutoff, singleton, jack, weigh, eps, thr
     return w_s, r_s, p_s, base[0] + num, base[1] + den, rej
 
 
+def _random_calls(shape):
+    """(rng, population-local genotypes, allele counts per locus, counts) from a hypothesis shape."""
+    n, n_loci, n_al, seed, missing = shape
+    rng = np.random.default_rng(seed)
+    calls = rng.integers(0, n_al + 1, size=(n, n_loci, 2)).astype(np.int16)
+    calls[rng.random((n, n_loci)) < missing] = -1
+    return rng, *_local_genotypes(calls)
+
+
 genotypes = st.tuples(
     st.integers(3, 12),
     st.integers(2, 5),
@@ -164,11 +173,8 @@ genotypes = st.tuples(
     st.booleans(),
 )
 def test_kernel_matches_twin(shape, level, weigh):
-    n, n_loci, n_al, seed, missing = shape
-    rng = np.random.default_rng(seed)
-    calls = rng.integers(0, n_al + 1, size=(n, n_loci, 2)).astype(np.int16)
-    calls[rng.random((n, n_loci)) < missing] = -1
-    geno, n_alleles, counts = _local_genotypes(calls)
+    rng, geno, n_alleles, counts = _random_calls(shape)
+    n, n_loci = geno.shape[:2]
     _, cutoff, singleton = level
     ok = _locus_ok(counts, cutoff, singleton) & (n_alleles > 0)
     eps = float(np.float32(1.0) / np.float32(8.0 * n * n))
@@ -292,11 +298,8 @@ def _final_factor(rng, n, weigh):
 def test_pair_jackknife_matches_twin(shape, level, weigh):
     # The kernel's closed form w_k/(W - w_k) (rbar - r_k) against means recomputed
     # without each pair, with final weights from an arbitrary S-factor.
-    n, n_loci, n_al, seed, missing = shape
-    rng = np.random.default_rng(seed)
-    calls = rng.integers(0, n_al + 1, size=(n, n_loci, 2)).astype(np.int16)
-    calls[rng.random((n, n_loci)) < missing] = -1
-    geno, n_alleles, counts = _local_genotypes(calls)
+    rng, geno, n_alleles, counts = _random_calls(shape)
+    n, n_loci = geno.shape[:2]
     cutoff, singleton = level
     ok = (_locus_ok(counts, cutoff, singleton) & (n_alleles > 0)).astype(np.uint8)
     eps = float(np.float32(1.0) / np.float32(8.0 * n * n))
