@@ -197,3 +197,47 @@ def test_jackknife_over_locus_pairs_from_the_cli(test_data, tmp_path):
     res = CliRunner().invoke(cli, ["ne", src, "-o", str(tmp_path / "x"), "--ci", "bootstrap"])
     assert res.exit_code == 2
     assert "choose among parametric, jackknife, jackknife-loci, or none" in res.output
+
+
+def test_pairs_between_chromosomes_from_a_vcf(test_data, tmp_path):
+    # The SNP file placed on the chromosome map of the NeEstimator reference run
+    # (test_data/reference/ne/README.md), written as VCF: chromosomes come from the file.
+    from genmon.io import read_genotypes, write_genotypes
+    from genmon.model import GenotypeTable, Locus
+    from tests.test_ne_reference import REF, _compare, parse_neestimator
+
+    table = read_genotypes(test_data / "neestimator-snps" / "test_genepop.txt", format="genepop")
+    chrom = dict(
+        reversed(x.split()) for x in (REF / "snps_chromosomes.txt").read_text().splitlines()
+    )
+    loci = [
+        Locus(
+            lc.name,
+            ("A", "G")[: len(lc.alleles)],
+            kind="SNP",
+            chrom=chrom[lc.name],
+            position=1000 + j,
+        )
+        for j, lc in enumerate(table.loci)
+    ]
+    vcf = tmp_path / "snps.vcf"
+    write_genotypes(GenotypeTable(table.call_genotype, loci, table.samples), vcf, format="vcf")
+    out = tmp_path / "ne"
+    pcrit = "0.05,0.02,0.01,nosingletons,0"
+    args = [
+        "ne",
+        str(vcf),
+        "-o",
+        str(out),
+        "--method",
+        "ld",
+        "--pcrit",
+        pcrit,
+        "--pairs",
+        "between_chromosomes",
+    ]
+    res = CliRunner().invoke(cli, args)
+    assert res.exit_code == 0, res.output
+    ours = pd.read_csv(out / "ne.tsv", sep="\t", dtype={"pcrit": str, "pop": str})
+    ref = parse_neestimator(REF / "neestimator_snps_between_chromosomes_random.txt")
+    assert _compare(ours, ref, "ld") == []
