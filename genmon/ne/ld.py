@@ -23,9 +23,9 @@ reports quote; each one changes the numbers:
   mapped through the Ne formula.  Jackknife CI (Jones, Ovenden & Wang 2016):
   the weighted r^2 with each individual left out, variance x 0.84^2, degrees of
   freedom 2 mean^2 / var, then as the parametric CI.
-* Jackknife CI over loci (``ci="jackknife-loci"``; LDNe, Waples & Do 2008, and
-  NeEstimator v2.0, whose v2.1 keeps that code blocked out): the unit is the
-  *pair* of loci.  R_(k), the weighted mean r^2 with pair k left out, differs
+* Jackknife CI over loci (``ci="jackknife-loci"``): the jackknife of LDNe
+  (Waples & Do 2008) as NeEstimator v2.0 computes it (v2.1 keeps that code
+  blocked out and its help still describes it); the unit is the *pair* of loci.  R_(k), the weighted mean r^2 with pair k left out, differs
   from the weighted mean rbar by w_k / (W - w_k) (rbar - r_k), with the final
   (missing-data reweighted) weights w_k and the same Ne0 for every k, as
   NeEstimator's help describes; var = (N - 1)/N sum_k (R_(k) - rbar)^2 over
