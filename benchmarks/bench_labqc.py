@@ -38,8 +38,12 @@ N_SAMPLES, N_REPLICATES, N_LOCI = 20_000, 4, 15
 def bench_species(n_queries: int = 1000) -> dict:
     from genmon.labqc.species import build_reference, identify_species
 
-    data = ROOT / "test_data" / "felid-cytb"
-    panel = build_reference([data / "felidae_cytb.gb", data / "amur_leopard_cytb_AB817078_AB817079.gb"])
+    # the multi-region panel: 434 cytb records and 14 complete mitogenomes
+    data = ROOT / "test_data"
+    panel = build_reference([data / "felid-cytb" / "felidae_cytb.gb",
+                             data / "felid-cytb" / "amur_leopard_cytb_AB817078_AB817079.gb",
+                             data / "felid-mitogenomes" / "panthera_neofelis_mitogenomes.fasta",
+                             data / "felid-mitogenomes" / "uk_mammal_mitogenomes.fasta"])
     rng = np.random.default_rng(7)
     queries, truth = [], []
     comp = str.maketrans("ACGT", "TGCA")

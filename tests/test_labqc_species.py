@@ -14,7 +14,9 @@ from genmon import InputError
 from genmon.cli import cli
 from genmon.labqc.species import (
     GROUPS,
+    ReferencePanel,
     build_reference,
+    covered_blocks,
     identify_species,
     read_queries,
     read_reference,
@@ -28,13 +30,23 @@ MALFORMED = {
     "labqc_species_truncated.ab1": b"ABIF\x00\x65tdir\x00\x00\x00\x01\x03\xff\x00\x1c",
 }
 
-PANEL_FILES = ["felid-cytb/felidae_cytb.gb", "felid-cytb/amur_leopard_cytb_AB817078_AB817079.gb"]
+CYTB_FILES = ["felid-cytb/felidae_cytb.gb", "felid-cytb/amur_leopard_cytb_AB817078_AB817079.gb"]
+MITOGENOME_FILES = ["felid-mitogenomes/panthera_neofelis_mitogenomes.fasta",
+                    "felid-mitogenomes/uk_mammal_mitogenomes.fasta"]
+PANEL_FILES = CYTB_FILES + MITOGENOME_FILES
+BAM = "tiger-mitogenome/SRR639755_mito_pairs_vs_NC_010642_clc.bam"
+_ROOT = Path(__file__).resolve().parent.parent / "test_data"
+
+
+@pytest.fixture(scope="module")
+def cytb_panel():
+    return build_reference([_ROOT / f for f in CYTB_FILES])
 
 
 @pytest.fixture(scope="module")
 def panel():
-    root = Path(__file__).resolve().parent.parent / "test_data"
-    return build_reference([root / f for f in PANEL_FILES])
+    """The multi-region panel: cytb records and complete mitogenomes."""
+    return build_reference([_ROOT / f for f in PANEL_FILES])
 
 
 def test_malformed_files_are_generated(test_data):
@@ -42,37 +54,60 @@ def test_malformed_files_are_generated(test_data):
         assert (test_data / "malformed" / name).read_bytes() == data
 
 
-def test_panel_from_genbank(panel, tmp_path):
+def test_panel_from_genbank(cytb_panel, panel, tmp_path):
     # 432 + 2 records; the cytb CDS is found whatever the case of its gene name
-    assert len(panel) == 434
-    counts = pd.Series(panel.species).value_counts()
+    assert len(cytb_panel) == 434 and set(cytb_panel.region) == {"cytb"}
+    counts = pd.Series(cytb_panel.species).value_counts()
     # 125 + 2 orientalis + 1 fusca in felidae_cytb.gb, + 2 Amur leopards AB817078/9: subspecies folded
     assert counts["Panthera pardus"] == 130
     assert counts["Panthera tigris"] == 53
     assert counts["Prionailurus bengalensis"] == 122
-    assert max(len(s) for s in panel.sequence) <= 1143
+    assert max(len(s) for s in cytb_panel.sequence) <= 1143
+    # + 14 whole mitogenomes from FASTA, named from their NCBI headers ("gi|…|ref|ACC|/1-N" too)
+    assert len(panel) == 448
+    mito = {a: (sp, len(seq)) for a, sp, seq, r in zip(panel.accession, panel.species, panel.sequence,
+                                                       panel.region, strict=True) if r == "mitogenome"}
+    assert len(mito) == 14
+    assert mito["EF551002.1"] == ("Panthera pardus", 16964)
+    assert mito["EF551003.1"] == ("Panthera tigris", 16990)
+    assert mito["EF551004.1"][0] == "Panthera uncia"  # recorded as Uncia uncia
+    assert mito["NC_008434.1"] == ("Vulpes vulpes", 16813)
     write_reference(panel, tmp_path / "panel.fasta")
     back = read_reference(tmp_path / "panel.fasta")
-    assert back.accession == panel.accession and back.species == panel.species and back.sequence == panel.sequence
+    assert (back.accession, back.species, back.sequence, back.region) == (
+        panel.accession, panel.species, panel.sequence, panel.region)
+
+
+def test_panel_without_regions_reads_as_cytb(tmp_path):
+    # panels written before regions existed have no "region=" in their headers
+    (tmp_path / "old.fasta").write_text(">A1 species=Panthera tigris\nACGT\n")
+    assert read_reference(tmp_path / "old.fasta").region == ["cytb"]
 
 
 def test_leave_one_out_tiger_and_leopard(panel):
-    # every tiger and leopard record, called with itself left out of the panel: >= 98% right
-    idx = [i for i, sp in enumerate(panel.species) if GROUPS.get(sp) in ("tiger", "leopard")]
+    # every tiger and leopard accession (cytb record or mitogenome), called with all its sequences
+    # left out of the panel: >= 98% right. AB817078/9 are in both GenBank files: 181 + 2 mitogenomes.
+    accessions = list(dict.fromkeys(a for a, sp in zip(panel.accession, panel.species, strict=True)
+                                    if GROUPS.get(sp) in ("tiger", "leopard")))
     right = 0
-    for i in idx:
-        r = identify_species([(panel.accession[i], panel.sequence[i])], panel, exclude=panel.accession[i])
-        right += r.loc[0, "call"] == panel.species[i]
-    assert len(idx) == 183  # 130 leopards + 53 tigers
-    assert right / len(idx) >= 0.98
+    for acc in accessions:
+        k = max((k for k, a in enumerate(panel.accession) if a == acc), key=lambda k: len(panel.sequence[k]))
+        r = identify_species([(acc, panel.sequence[k])], panel, exclude=acc)
+        right += r.loc[0, "call"] == panel.species[k]
+    assert len(accessions) == 183
+    assert right / len(accessions) >= 0.98
 
 
-def test_tiger_mitogenome_and_reverse_strand(panel, test_data):
+def test_tiger_mitogenome_and_reverse_strand(cytb_panel, panel, test_data):
     q = read_queries(test_data / "tiger-mitogenome" / "NC_010642.fna")
-    r = identify_species(q, panel)
-    row = r.iloc[0]
+    row = identify_species(q, cytb_panel).iloc[0]
     assert (row["call"], row["group"], row["alignment_length"]) == ("Panthera tigris", "tiger", 1140)
-    assert row["identity"] > 0.99 and row["margin"] > 0.05
+    assert row["identity"] > 0.99 and row["margin"] > 0.05 and row["reference_region"] == "cytb"
+    # with whole mitogenomes in the panel: the identical EF551003 record, over all 16,990 bases
+    row = identify_species(q, panel).iloc[0]
+    assert (row["call"], row["best_accession"], row["reference_region"]) == ("Panthera tigris", "EF551003.1",
+                                                                            "mitogenome")
+    assert (row["identity"], row["alignment_length"]) == (1.0, 16990)
     # a 400-bp leopard fragment given as its reverse complement
     i = panel.species.index("Panthera pardus")
     frag = panel.sequence[i][200:600].translate(str.maketrans("ACGT", "TGCA"))[::-1]
@@ -80,14 +115,57 @@ def test_tiger_mitogenome_and_reverse_strand(panel, test_data):
     assert (r.loc[0, "call"], r.loc[0, "strand"], r.loc[0, "alignment_length"]) == ("Panthera pardus", "-", 400)
 
 
-def test_tiger_bam_has_no_cytb_reads(test_data, panel):
-    # The real BAM's reads lie in NC_010642:1351-9809 (rRNA, ND1-COX1); the tiger cytb is at
-    # 15111-15852, so a cytb panel cannot call it: the consensus is built and called uncertain.
-    q = read_queries(test_data / "tiger-mitogenome" / "SRR639755_mito_pairs_vs_NC_010642_clc.bam")
-    assert len(q.loc[0, "sequence"]) == 16990
-    assert set(q.loc[0, "sequence"][15111:15853]) == {"N"}
+def test_covered_blocks():
+    assert covered_blocks("N" * 10) == []
+    # a run of 4 N stays inside a block with max_gap 5; a run of 5 separates blocks
+    seq = "ACGTACGTAC" + "NNNN" + "ACGTACGTAC" + "NNNNN" + "GGCCAAGGTT" + "NN" + "ACG"
+    assert covered_blocks(seq, max_gap=5, min_block=3) == [(0, 24), (29, 44)]
+    # blocks with fewer covered bases than min_block (20 and 13 here) are dropped
+    assert covered_blocks(seq, max_gap=5, min_block=14) == [(0, 24)]
+    assert covered_blocks(seq, max_gap=5, min_block=21) == []
+
+
+def test_blocks_of_one_sample_are_called_together():
+    # Hand-worked: reference A is X + Z + Y; B carries 15 substitutions in X (every 10th base).
+    # The sample's two blocks are X and Y taken from A: A has 300/300 matches, B 285/300.
+    rng = __import__("numpy").random.default_rng(7)
+    x, z, y = ("".join(rng.choice(list("ACGT"), n)) for n in (150, 300, 150))
+    x_b = "".join(("A" if c != "A" else "C") if i % 10 == 5 else c for i, c in enumerate(x))
+    panel = ReferencePanel(["A1", "B1"], ["Panthera tigris", "Panthera pardus"], [x + z + y, x_b + z + y],
+                           ["mitogenome", "mitogenome"])
+    q = pd.DataFrame({"sample": ["s", "s"], "sequence": [x, y], "source": ["s.bam", "s.bam"],
+                      "query_region": ["c:1-150", "c:451-600"]})
     r = identify_species(q, panel)
-    assert r.loc[0, "call"] == "uncertain"
+    assert len(r) == 1
+    row = r.iloc[0]
+    assert (row["call"], row["identity"], row["alignment_length"]) == ("Panthera tigris", 1.0, 300)
+    assert (row["next_species"], row["next_identity"]) == ("Panthera pardus", 285 / 300)
+    assert row["margin"] == pytest.approx(0.05) and row["query_region"] == "c:1-150;c:451-600"
+    # without query regions the rows are separate samples: block Y alone cannot tell A from B
+    r = identify_species(q.drop(columns="query_region"), panel)
+    assert list(r["call"]) == ["Panthera tigris", "uncertain"] and r.loc[1, "margin"] == 0.0
+
+
+def test_tiger_bam(test_data, cytb_panel, panel):
+    # The real BAM's reads lie in NC_010642:1351-9809 (rRNA, ND1-COX1): the consensus has three
+    # covered blocks, none in cytb (15111-15852).
+    q = read_queries(test_data / BAM)
+    contig = "gi|187250362|ref|NC_010642.1|"
+    assert list(q["query_region"]) == [f"{contig}:1352-1790", f"{contig}:5834-6329", f"{contig}:8951-9807"]
+    assert q["sample"].nunique() == 1 and q["sequence"].str.len().tolist() == [439, 496, 857]
+    # a cytb panel has nothing to call it against
+    assert identify_species(q, cytb_panel).loc[0, "call"] == "uncertain"
+    # the multi-region panel calls it tiger, 5.3 points above the leopard mitogenome
+    row = identify_species(q, panel).iloc[0]
+    assert (row["call"], row["group"], row["best_accession"]) == ("Panthera tigris", "tiger", "EF551003.1")
+    assert row["next_species"] == "Panthera pardus" and row["margin"] > 0.05
+    assert row["identity"] > 0.97 and row["alignment_length"] == 1789
+    # the ATP6-COX3 block alone is 99.3% tiger; the rRNA and COX1 blocks are about as far from every
+    # Panthera mitogenome (96-98%), as nuclear copies (numts) of those regions would be
+    alone = identify_species(q.iloc[[2]], panel).iloc[0]
+    assert alone["call"] == "Panthera tigris" and alone["identity"] > 0.99 and alone["margin"] > 0.1
+    for k in (0, 1):
+        assert identify_species(q.iloc[[k]], panel).loc[0, "call"] == "uncertain"
 
 
 def test_uncertain_when_nothing_matches(panel):
@@ -114,7 +192,7 @@ def test_cli(test_data, tmp_path):
     result = runner.invoke(cli, ["species", "build-reference", *[str(test_data / f) for f in PANEL_FILES],
                                  "-o", str(ref)])
     assert result.exit_code == 0, result.output
-    assert result.stderr == f"wrote {ref}: 434 reference sequences\n"
+    assert result.stderr == f"wrote {ref}: 448 reference sequences\n"
     out = tmp_path / "species.tsv"
     result = runner.invoke(cli, ["species", "call", str(test_data / "tiger-mitogenome" / "NC_010642.fna"),
                                  "--reference", str(ref), "-o", str(out)])
@@ -123,6 +201,13 @@ def test_cli(test_data, tmp_path):
     assert lines[0].startswith("# {")
     table = pd.read_csv(out, sep="\t", comment="#")
     assert table.loc[0, "call"] == "Panthera tigris"
+    # the BAM: one row for its three covered blocks
+    result = runner.invoke(cli, ["species", "call", str(test_data / BAM), "--reference", str(ref), "-o",
+                                 str(out), "--force"])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out, sep="\t", comment="#")
+    assert len(table) == 1 and table.loc[0, "call"] == "Panthera tigris"
+    assert table.loc[0, "source"] == str(test_data / BAM)
     out2 = tmp_path / "bad.tsv"
     result = runner.invoke(cli, ["species", "call", str(test_data / "malformed" / "labqc_species_not_dna.fasta"),
                                  "--reference", str(ref), "-o", str(out2)])
