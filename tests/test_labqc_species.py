@@ -216,6 +216,25 @@ def test_cli(test_data, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
 
 
+
+@pytest.mark.parametrize(("name", "message"), [
+    ("labqc_species_not_dna.fasta", "line 3, sample T0154: found non-DNA letters E, F, I, L, P, Q, expected A, C, G, "
+                                    "T, N or IUPAC codes"),
+    ("labqc_species_truncated.ab1", "sample labqc_species_truncated: found a truncated or unreadable ABI trace "
+                                    "(ValueError), expected a complete .ab1 file"),
+])
+def test_cli_bad_reads_exit_3_exact_message(test_data, tmp_path, name, message):
+    bad = test_data / "malformed" / name
+    out = tmp_path / "species.tsv"
+    result = CliRunner().invoke(cli, ["species", "call", str(bad), "--reference",
+                                      str(test_data / "felid-cytb" / "amur_leopard_cytb_AB817078_AB817079.gb"),
+                                      "-o", str(out)])
+    assert result.exit_code == 3
+    assert result.stdout == ""
+    assert result.stderr == f"error: {bad}, {message}\n"
+    assert list(tmp_path.iterdir()) == []
+
+
 if __name__ == "__main__":  # regenerate test_data/malformed/labqc_species_*
     folder = Path(__file__).resolve().parent.parent / "test_data" / "malformed"
     for name, data in MALFORMED.items():
