@@ -113,6 +113,10 @@ def test_tiger_mitogenome_and_reverse_strand(cytb_panel, panel, test_data):
     assert (row["call"], row["best_accession"], row["reference_region"]) == ("Panthera tigris", "EF551003.1",
                                                                             "mitogenome")
     assert (row["identity"], row["alignment_length"]) == (1.0, 16990)
+    # 600 bp of the red fox mitogenome (COX1 region): a carnivore reported as "other"
+    k = panel.accession.index("NC_008434.1")
+    r = identify_species([("fox", panel.sequence[k][5000:5600])], panel)
+    assert (r.loc[0, "call"], r.loc[0, "group"], r.loc[0, "alignment_length"]) == ("Vulpes vulpes", "other", 600)
     # a 400-bp leopard fragment given as its reverse complement
     i = panel.species.index("Panthera pardus")
     frag = panel.sequence[i][200:600].translate(str.maketrans("ACGT", "TGCA"))[::-1]
@@ -243,7 +247,8 @@ def test_cli(test_data, tmp_path):
     assert result.exit_code == 0, result.output
     assert result.stderr == f"wrote {ref}: 448 reference sequences\n"
     out = tmp_path / "species.tsv"
-    result = runner.invoke(cli, ["species", "call", str(test_data / "tiger-mitogenome" / "NC_010642.fna"),
+    # "genmon species READS..." is short for "genmon species call READS..."
+    result = runner.invoke(cli, ["species", str(test_data / "tiger-mitogenome" / "NC_010642.fna"),
                                  "--reference", str(ref), "-o", str(out)])
     assert result.exit_code == 0, result.output
     lines = out.read_text().splitlines()

@@ -32,9 +32,22 @@ def _check(path: Path, force: bool) -> None:
         raise click.UsageError(f"{path} exists; use --force to replace it")
 
 
-@click.group("species")
+class _CallByDefault(click.Group):
+    """``genmon species READS...`` is ``genmon species call READS...``."""
+
+    def parse_args(self, ctx, args):
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
+            args = ["call", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group("species", cls=_CallByDefault)
 def command() -> None:
-    """Identify the species of scat and hair samples from mitochondrial sequences."""
+    """Identify the species of scat and hair samples from mitochondrial sequences.
+
+    'genmon species READS... --reference REF -o species.tsv' is short for
+    'genmon species call ...'.
+    """
 
 
 @command.command("call")
