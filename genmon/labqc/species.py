@@ -495,6 +495,35 @@ def _prepare(panel: ReferencePanel):
     return out
 
 
+def _window(query: str, ref: str, n_probes: int = 8) -> str:
+    """The stretch of a long reference (a mitogenome) where a short query lies.
+
+    Up to ``n_probes`` 11-mers spread along the query are looked up in the
+    reference; the median of (reference position - query position) places the
+    query, and the query's length plus a margin of 50 bp + 10% on each side
+    is returned.  A reference less than three times the query's length, or
+    one sharing none of the probes, is returned whole.  The semi-global
+    alignment in the window is the alignment in the whole reference unless
+    another placement is as good, which the probes rule out.
+    """
+    if len(ref) <= 3 * len(query) + 400:
+        return ref
+    step = max(1, (len(query) - _K) // max(1, n_probes - 1))
+    offsets = []
+    for qpos in range(0, max(1, len(query) - _K + 1), step):
+        km = query[qpos : qpos + _K]
+        if "N" in km:
+            continue
+        pos = ref.find(km)
+        if pos >= 0:
+            offsets.append(pos - qpos)
+    if not offsets:
+        return ref
+    offset = int(np.median(offsets))
+    pad = 50 + len(query) // 10
+    return ref[max(0, offset - pad) : max(0, offset + len(query) + pad)]
+
+
 def _revcomp(seq: str) -> str:
     return seq.translate(_COMPLEMENT)[::-1]
 
@@ -506,22 +535,28 @@ def _candidates(seq: str, panel: ReferencePanel, prepared, usable,
 
     uniq, ref_seqs, index = prepared
     approx: dict[str, list[tuple[float, str, str]]] = {}
+    strands = []
     for strand, q in (("+", seq), ("-", _revcomp(seq))):
         hits = [index[k] for k in _kmers(q) if k in index]
         shared = (np.bincount(np.concatenate(hits), minlength=len(ref_seqs)) if hits
                   else np.zeros(len(ref_seqs), dtype=np.int64))
         if usable is not None:
             shared[usable == 0] = 0
+        strands.append((strand, q, shared))
+    # References sharing under 5% of the best count of 11-mers (over both strands) hold chance
+    # matches only (a 17-kb mitogenome shares a few with any sequence, either strand): not aligned.
+    floor = max(1, int(np.ceil(0.05 * max(int(sh.max()) for _, _, sh in strands))))
+    for strand, q, shared in strands:
         if not shared.any():
             continue
         equal = _equalities(q)
         for idx in np.argsort(-shared, kind="stable")[:n_prefilter]:
-            if shared[idx] == 0:
+            if shared[idx] < floor:
                 break
             rs = ref_seqs[idx]
             if not uniq[rs]:
                 continue
-            short, long_ = (q, rs) if len(q) <= len(rs) else (rs, q)
+            short, long_ = (q, _window(q, rs)) if len(q) <= len(rs) else (rs, q)
             if not short:
                 continue
             d = edlib.align(short, long_, mode="HW", task="distance", additionalEqualities=equal)["editDistance"]
@@ -549,7 +584,7 @@ def _best_alignments(seq: str, approx, species: Iterable[str], panel: ReferenceP
             hits = [(0.0, rs, main_strand) for rs in own[:n_refs]]
         for _, rs, strand in sorted(hits, key=lambda x: -x[0])[:n_refs]:
             q = seq if strand == "+" else _revcomp(seq)
-            ident, cols, _ = _identity(q, rs)
+            ident, cols, _ = _identity(q, _window(q, rs) if len(q) <= len(rs) else rs)
             if cols < min_length:
                 continue
             matches = round(ident * cols)
