@@ -14,8 +14,10 @@ A BAM is turned into one query per covered region: its majority consensus is
 cut at every run of at least ``max_gap`` uncovered positions, and the blocks
 of one sample are called together, identity being the matches over the
 aligned columns of all blocks (each block aligned to the best reference of
-each species).  A single uncovered position inside a block is an ``N`` that
-matches any base and is not counted.
+each species).  Shorter runs of uncovered positions stay inside a block as
+``N``, which match any base in the alignment and are not counted.  The
+default ``max_gap`` of 50 bp cuts the real tiger BAM of ``test_data`` into
+three blocks (12S/16S rRNA, COX1, ATP6-COX3).
 
 Alignment: semi-global (the shorter sequence wholly inside the longer one,
 free end gaps in the longer) edit-distance alignment with edlib, both strands
@@ -640,9 +642,12 @@ def identify_species(
         shortest alignment of one block that counts).
     n_species, n_refs, n_prefilter
         The ``n_prefilter`` references sharing most 11-mers with the query
-        (each strand) are compared by edit distance; that shortlists the
-        ``n_species`` closest species, whose ``n_refs`` closest references
-        are aligned in full for identity and length.
+        (each strand; none sharing under 5% of the best count) are compared
+        by edit distance; that shortlists the ``n_species`` closest species,
+        whose ``n_refs`` closest references are aligned in full for identity
+        and length.  A query much shorter than a reference (a fragment and a
+        mitogenome) is aligned within the stretch its 11-mers place it in
+        (:func:`_window`).
     exclude
         An accession to leave out of the panel (leave-one-out checks); all its
         regions are left out.
