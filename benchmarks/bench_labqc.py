@@ -7,8 +7,9 @@ Timed: grouping replicates, each consensus rule, count-based rates (per locus,
 sample and run) and the ML rates with profile-likelihood intervals.
 
 Species: 1,000 query fragments (300-800 bp, 1% random substitutions, either
-strand, seeded) cut from the records of test_data/felid-cytb, called against
-the full 434-record panel.
+strand, seeded) cut from the sequences of the multi-region panel
+(test_data/felid-cytb and test_data/felid-mitogenomes: 434 cytb records and 14
+complete mitogenomes), called against that whole panel.
 
 Run: python benchmarks/bench_labqc.py   ->  benchmarks/results/labqc.json
 """
