@@ -49,6 +49,7 @@ __all__ = [
     "merge_individuals",
     "split_individual",
     "format_genotype",
+    "format_genotypes",
 ]
 
 CATALOGUE_FORMAT = 1
@@ -79,6 +80,25 @@ def format_genotype(values: np.ndarray) -> str:
     '165/-'
     """
     return "/".join("-" if v < 0 else str(int(v)) for v in values)
+
+
+def format_genotypes(values: np.ndarray) -> np.ndarray:
+    """:func:`format_genotype` of every call of one locus, ``values`` ``(n, ploidy)``.
+
+    Each distinct call is formatted once and the texts are gathered, so the
+    cost is a sort of the calls, not a Python call per sample.
+
+    Examples
+    --------
+    >>> format_genotypes(np.array([[165, 169], [165, -1], [165, 169]])).tolist()
+    ['165/169', '165/-', '165/169']
+    """
+    values = np.asarray(values)
+    if not len(values):
+        return np.zeros(0, dtype=object)
+    calls, inverse = np.unique(values, axis=0, return_inverse=True)
+    texts = np.array([format_genotype(c) for c in calls], dtype=object)
+    return texts[inverse.ravel()]
 
 
 def _parse_genotype(text: str, ploidy: int, where: Problem) -> list[int]:
@@ -250,19 +270,18 @@ class Catalogue:
         act = self.active()
         if len(act) < 10 or table.n_samples == 0:  # too few individuals to judge
             return
+        known_values = self.genotypes().allele_values()
         strange = []
         for j, locus in enumerate(self.loci):
-            known = set()
-            for text in act[locus].astype(str):
-                known.update(int(x) for x in text.split("/") if x not in ("-", "", "nan"))
-            if not known or table.loci[j].kind == "SNP":
+            known = np.unique(known_values[:, j][known_values[:, j] >= 0])
+            if not known.size or table.loci[j].kind == "SNP":
                 continue
             g = table.call_genotype[:, j].ravel()
             g = g[g >= 0]
             if not g.size:
                 continue
             sizes = np.asarray(table.loci[j].alleles)[g]
-            share = float(np.isin(sizes, list(known)).mean())
+            share = float(np.isin(sizes, known).mean())
             if share < 0.5:
                 strange.append(f"{locus} ({share:.0%} of alleles known)")
         checked = sum(1 for j in range(len(self.loci)) if (table.call_genotype[:, j] >= 0).any())
@@ -338,15 +357,30 @@ class Catalogue:
         }
         self.record_many([row])
 
-    def record_many(self, rows: list[dict[str, Any]]) -> None:
-        """Append events (dicts with the columns of ``events.tsv``; ``time`` defaults to now)."""
-        if not rows:
+    def record_many(self, rows: list[dict[str, Any]] | pd.DataFrame) -> None:
+        """Append events (dicts, or a frame, with the columns of ``events.tsv``;
+        ``time`` defaults to now, other missing columns to empty)."""
+        if not len(rows):
             return
         now = _now()
-        frame = pd.DataFrame(
-            [{c: str(r.get(c, now if c == "time" else "")) for c in _EVENT_COLUMNS} for r in rows],
-            dtype=object,
-        )
+        if isinstance(rows, pd.DataFrame):
+            frame = pd.DataFrame(
+                {
+                    c: rows[c].astype(str).to_numpy(dtype=object)
+                    if c in rows.columns
+                    else np.full(len(rows), now if c == "time" else "", dtype=object)
+                    for c in _EVENT_COLUMNS
+                },
+                dtype=object,
+            )
+        else:
+            frame = pd.DataFrame(
+                [
+                    {c: str(r.get(c, now if c == "time" else "")) for c in _EVENT_COLUMNS}
+                    for r in rows
+                ],
+                dtype=object,
+            )
         self.events = (
             frame if self.events.empty else pd.concat([self.events, frame], ignore_index=True)
         )

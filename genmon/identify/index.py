@@ -55,10 +55,28 @@ def block_columns(n_units: int, max_mismatch: float) -> list[np.ndarray]:
 
 
 def _group_ids(keys: np.ndarray) -> np.ndarray:
-    # Row-wise exact grouping of a 2-D int16 array.
-    view = np.ascontiguousarray(keys).view(np.dtype((np.void, keys.dtype.itemsize * keys.shape[1])))
-    _, inverse = np.unique(view.ravel(), return_inverse=True)
-    return inverse.ravel()
+    """Row-wise exact grouping of a 2-D int16 array: equal rows get equal ids.
+
+    The columns are packed into one int64 per row (mixed radix over each
+    column's range); when the next column would overflow the packed value is
+    first replaced by its rank among the distinct values, which keeps it
+    exact.  Ids are only compared for equality, never ordered.
+    """
+    n, width = keys.shape
+    if width == 0:
+        return np.zeros(n, np.int64)
+    limit = np.int64(1) << np.int64(62)
+    packed = np.zeros(n, np.int64)
+    span = 1  # packed values lie in [0, span)
+    for c in range(width):
+        col = keys[:, c].astype(np.int64) + 1  # missing (-1) becomes 0
+        radix = int(col.max()) + 1 if n else 1
+        if span * radix >= limit:
+            packed = np.unique(packed, return_inverse=True)[1].ravel().astype(np.int64)
+            span = int(packed.max()) + 1 if n else 1
+        packed = packed * radix + col
+        span *= radix
+    return packed
 
 
 def _ranges(counts: np.ndarray) -> np.ndarray:
