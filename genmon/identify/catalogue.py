@@ -39,6 +39,7 @@ import pandas as pd
 
 from ..exceptions import GenmonError, InputError, Problem
 from ..model import GenotypeTable
+from .index import group_ids
 
 __all__ = [
     "CATALOGUE_FORMAT",
@@ -96,9 +97,11 @@ def format_genotypes(values: np.ndarray) -> np.ndarray:
     values = np.asarray(values)
     if not len(values):
         return np.zeros(0, dtype=object)
-    calls, inverse = np.unique(values, axis=0, return_inverse=True)
-    texts = np.array([format_genotype(c) for c in calls], dtype=object)
-    return texts[inverse.ravel()]
+    code, distinct = pd.factorize(group_ids(np.where(values < 0, -1, values)))
+    first = np.zeros(len(distinct), dtype=np.int64)
+    first[code[::-1]] = np.arange(len(values))[::-1]  # first row of each distinct call
+    texts = np.array([format_genotype(values[r]) for r in first], dtype=object)
+    return texts[code]
 
 
 def _parse_genotype(text: str, ploidy: int, where: Problem) -> list[int]:
@@ -145,21 +148,22 @@ def _parse_block(
 ) -> np.ndarray:
     """``(rows, loci, ploidy)`` allele values from ``a/b`` texts (empty = missing).
 
-    Vectorised; on any bad cell the cells are parsed one by one so that the
-    error names the line, sample and locus.
+    Each distinct text of a locus is parsed once and the values gathered; on
+    any bad cell the cells are parsed one by one so that the error names the
+    line, sample and locus.
     """
     n = len(frame)
     values = np.full((n, len(loci), ploidy), -1, dtype=np.int64)
     try:
         for j, locus in enumerate(loci):
-            text = frame[locus].fillna("").astype(str).str.strip()
-            empty = (text == "").to_numpy()
-            parts = text.where(~empty, "/".join(["-"] * ploidy)).str.split("/", expand=True)
-            if parts.shape[1] != ploidy:
-                raise ValueError
-            parts = parts.replace("-", "-1")
-            values[:, j, :] = parts.astype(np.int64).to_numpy()
-            values[empty, j, :] = -1
+            code, texts = pd.factorize(frame[locus].fillna("").astype(str))
+            table = np.full((len(texts), ploidy), -1, dtype=np.int64)
+            for k, text in enumerate(texts):
+                parts = text.strip().split("/") if text.strip() else ["-"] * ploidy
+                if len(parts) != ploidy:
+                    raise ValueError
+                table[k] = [-1 if p == "-" else int(p) for p in parts]
+            values[:, j, :] = table[code]
         if (values < -1).any():
             raise ValueError
         return values

@@ -36,7 +36,7 @@ from ..model import GenotypeTable
 from . import mismatch as _mm
 from .allelematch import AmColumns, am_columns, am_unique, am_unique_profile, columns_from_calls
 from .catalogue import Catalogue, format_genotypes, new_catalogue
-from .index import pairs_within_indexed
+from .index import group_ids, pairs_within_indexed
 from .likelihood import (
     ErrorRates,
     build_models,
@@ -118,7 +118,7 @@ def consensus_genotypes(values: np.ndarray, group: np.ndarray, n_groups: int) ->
         rows = np.nonzero(np.where(has_complete[group], complete, srt[:, -1] >= 0))[0]
         if not len(rows):
             continue
-        key = np.unique(srt[rows], axis=0, return_inverse=True)[1].ravel()
+        key = group_ids(srt[rows])  # equal multisets, equal keys
         g = group[rows]
         o = np.lexsort((rows, key, g))
         g, key, r = g[o], key[o], rows[o]
@@ -686,8 +686,8 @@ def _individuals(table, assign, cat: Catalogue, known, known_ids, batch):
     values = table.allele_values()
     loci = table.locus_id
     rows = np.nonzero(assign["individual"].notna().to_numpy())[0]
-    names, group = np.unique(assign["individual"].to_numpy(dtype=object)[rows], return_inverse=True)
-    group = group.ravel()
+    group, names = pd.factorize(assign["individual"].to_numpy(dtype=object)[rows], sort=True)
+    names = np.asarray(names, dtype=object)
     n_ind = len(names)
     # A recaptured individual's catalogue genotype counts as its earliest sample.
     kpos = (
@@ -725,7 +725,8 @@ def _individuals(table, assign, cat: Catalogue, known, known_ids, batch):
     first_seen = np.full(n_ind, "", dtype=object)
     last_seen = np.full(n_ind, "", dtype=object)
     if ok.any():
-        uniq, rank = np.unique(date_text[ok].astype(str), return_inverse=True)
+        rank, uniq = pd.factorize(date_text[ok].astype(str), sort=True)
+        uniq = np.asarray(uniq, dtype=object)
         lo = np.full(n_ind, len(uniq))
         hi = np.full(n_ind, -1)
         np.minimum.at(lo, date_group[ok], rank.ravel())
