@@ -13,8 +13,7 @@ individuals, through the block index (``max_dense`` below the batch size).
 Reports wall time and peak resident memory (``ru_maxrss``) of each run and,
 with ``--profile``, the top functions of a cProfile of the second run.
 
-Writes benchmarks/results/identify_scale_<batch>x<catalogue>.json (override
-with ``--out``).
+Writes benchmarks/results/identify_scale_<batch>x<catalogue>_<method>.json.
 """
 
 from __future__ import annotations
@@ -25,7 +24,6 @@ import io
 import os
 import pstats
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -62,7 +60,6 @@ def main() -> None:
     ap.add_argument("--allele-mismatch", type=float, default=2.0)
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--profile", action="store_true")
-    ap.add_argument("--out", default=None)
     args = ap.parse_args()
 
     # Catalogue individuals and the batch's new individuals from one population.
@@ -106,7 +103,9 @@ def main() -> None:
     results["peak_rss_after_catalogue_mb"] = round(peak_rss_mb(), 1)
     cat = r1.catalogue
     del r1, first
-    print(f"catalogue: {results['catalogue_build_seconds']} s, {results['catalogue_individuals']} individuals")
+    print(
+        f"catalogue: {results['catalogue_build_seconds']} s, {results['catalogue_individuals']} individuals"
+    )
 
     prof = cProfile.Profile() if args.profile else None
     t0, c0 = time.perf_counter(), time.process_time()
@@ -128,7 +127,9 @@ def main() -> None:
         "near_misses": len(r2.near_misses),
     }
     results["load_average_after"] = os.getloadavg()
-    print(f"match {args.batch} vs {args.catalogue}: {dt:.1f} s ({cpu:.1f} s CPU), peak {peak_rss_mb():.0f} MB")
+    print(
+        f"match {args.batch} vs {args.catalogue}: {dt:.1f} s ({cpu:.1f} s CPU), peak {peak_rss_mb():.0f} MB"
+    )
     if prof:
         s = io.StringIO()
         pstats.Stats(prof, stream=s).sort_stats("cumulative").print_stats(35)
@@ -136,8 +137,7 @@ def main() -> None:
         s = io.StringIO()
         pstats.Stats(prof, stream=s).sort_stats("tottime").print_stats(25)
         print(s.getvalue())
-    topic = Path(args.out).stem if args.out else f"identify_scale_{args.batch}x{args.catalogue}_{args.method}"
-    write_results(topic, results)
+    write_results(f"identify_scale_{args.batch}x{args.catalogue}_{args.method}", results)
 
 
 if __name__ == "__main__":

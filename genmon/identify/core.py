@@ -287,7 +287,7 @@ def identify_individuals(
     else:
         rates = error_rates or ErrorRates.uniform(n_loci)
         labels, info = _assign_likelihood(
-            kept, known, rates, min_posterior, sib_prior, cat, num_threads
+            kept, known, rates, min_posterior, sib_prior, cat, num_threads, batch
         )
 
     ids = table.sample_id
@@ -544,7 +544,9 @@ def _leader(cols: AmColumns, m: float, num_threads: int) -> tuple[pd.DataFrame, 
 
 
 # --------------------------------------------------------------------------- likelihood
-def _assign_likelihood(kept, known, rates: ErrorRates, min_posterior, sib_prior, cat, num_threads):
+def _assign_likelihood(
+    kept, known, rates: ErrorRates, min_posterior, sib_prior, cat, num_threads, batch="batch"
+):
     n = kept.n_samples
     info = pd.DataFrame(index=range(n), columns=ASSIGNMENT_COLUMNS[2:], dtype=object)
     labels = np.array([None] * n, dtype=object)
@@ -626,6 +628,13 @@ def _assign_likelihood(kept, known, rates: ErrorRates, min_posterior, sib_prior,
             new_id[c] = cat.issue_id()
         return new_id[c]
 
+    # Filled row by row, written into ``info`` once (cells left unset stay NaN).
+    out = {
+        c: info[c].to_numpy(dtype=object).copy()
+        for c in ("posterior", "runner_up", "runner_up_posterior", "status", "reason")
+    }
+    in_catalogue = {c: any(x < n_known for x in members[c]) for c in members}
+    merges = []
     for s in range(n_known, total):
         own = cluster[s]
         ev = {}
@@ -659,14 +668,30 @@ def _assign_likelihood(kept, known, rates: ErrorRates, min_posterior, sib_prior,
             else:
                 runner = ("new", post_new)
             status = "recapture" if any(m < n_known for m in members[own]) else "new"
-        info.loc[row, "posterior"] = round(post, 6)
-        info.loc[row, "runner_up"] = runner[0]
-        info.loc[row, "runner_up_posterior"] = None if runner[1] is None else round(runner[1], 6)
+        out["posterior"][row] = round(post, 6)
+        out["runner_up"][row] = runner[0]
+        out["runner_up_posterior"][row] = None if runner[1] is None else round(runner[1], 6)
         if post < min_posterior:
-            info.loc[row, "status"] = "ambiguous"
-            info.loc[row, "reason"] = f"posterior {post:.3f} below {min_posterior:g}"
+            out["status"][row] = "ambiguous"
+            out["reason"][row] = f"posterior {post:.3f} below {min_posterior:g}"
         else:
-            info.loc[row, "status"] = status
+            out["status"][row] = status
+        if in_catalogue[own] and rivals and rivals[0][1] > 0 and in_catalogue[rivals[0][0]]:
+            # The sample fits two catalogue individuals better than anyone else:
+            # never merged here, but recorded for review.
+            merges.append(
+                {
+                    "batch": batch,
+                    "event": "possible_merge",
+                    "individual": name(own),
+                    "other": name(rivals[0][0]),
+                    "sample": str(kept.sample_id[row]),
+                    "details": f"log likelihood ratio {rivals[0][1]:.2f} for the other individual too",
+                }
+            )
+    for c, values in out.items():
+        info[c] = values
+    cat.record_many(merges)
     info.attrs["panel_pi"] = float(np.prod([pi_per_locus(p) for p in freqs]))
     info.attrs["panel_pisibs"] = float(np.prod([pisibs_per_locus(p) for p in freqs]))
     return labels, info

@@ -166,20 +166,23 @@ def _ranges(counts: np.ndarray) -> np.ndarray:
 
 
 def _pairs_in_groups(ga: np.ndarray, gb: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-    """All (i, j) with ``ga[i] == gb[j]`` (``i < j`` when ``gb`` is None), vectorised."""
-    oa = np.argsort(ga, kind="stable")
+    """All (i, j) with ``ga[i] == gb[j]`` (``i < j`` when ``gb`` is None), vectorised.
+
+    The order of the pairs is unspecified (callers deduplicate by sorting).
+    """
+    oa = np.argsort(ga)
     sa = ga[oa]
     if gb is None:
-        # element at position r of a group of size s pairs with positions r+1..s-1
-        starts = np.searchsorted(sa, sa, "left")
-        ends = np.searchsorted(sa, sa, "right")
+        # element at position r of a run (group) ending at e pairs with positions r+1..e-1
+        brk = np.r_[True, sa[1:] != sa[:-1]] if len(sa) else np.zeros(0, bool)
+        run_start = np.nonzero(brk)[0]
+        run_end = np.r_[run_start[1:], len(sa)]
         pos = np.arange(len(sa))
-        counts = (ends - pos - 1).astype(np.int64)
+        counts = (run_end[np.cumsum(brk) - 1] - pos - 1).astype(np.int64)
         i = np.repeat(oa, counts)
         j = oa[np.repeat(pos + 1, counts) + _ranges(counts)]
-        del starts
         return np.minimum(i, j).astype(np.int64), np.maximum(i, j).astype(np.int64)
-    ob = np.argsort(gb, kind="stable")
+    ob = np.argsort(gb)
     sb = gb[ob]
     lo = np.searchsorted(sb, sa, "left")
     hi = np.searchsorted(sb, sa, "right")
