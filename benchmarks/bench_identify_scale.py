@@ -27,12 +27,11 @@ import time
 
 import numpy as np
 import pandas as pd
+from _common import peak_rss_mb, write_results
+from bench_identify import simulate
 
 from genmon.identify.core import identify_individuals
 from genmon.model import GenotypeTable
-
-from _common import peak_rss_mb, write_results
-from bench_identify import simulate
 
 
 def _table(codes: np.ndarray, prefix: str) -> GenotypeTable:
