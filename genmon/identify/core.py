@@ -690,7 +690,7 @@ def _assign_likelihood(
                 }
             )
     for c, values in out.items():
-        info[c] = values
+        info.loc[:, c] = values  # keeps None where set (plain column assignment would make it NaN)
     cat.record_many(merges)
     info.attrs["panel_pi"] = float(np.prod([pi_per_locus(p) for p in freqs]))
     info.attrs["panel_pisibs"] = float(np.prod([pisibs_per_locus(p) for p in freqs]))
