@@ -223,7 +223,7 @@ def candidate_pairs(
     blocks, d = block_plan(n_units, max_mismatch, _identity(stacked, width), len(stacked), n_pairs)
     if not blocks:
         return None
-    keys, held = [], 0
+    keys, held, floor = [], 0, 4 * n_a + 20_000_000
     for blk in blocks:
         for hidden in combinations(range(len(blk)), d):
             units = np.delete(blk, list(hidden))
@@ -233,9 +233,13 @@ def candidate_pairs(
             i, j = _pairs_in_groups(ga, gb)
             keys.append(i * n_b + j)
             held += len(i)
-            if d and held > 4 * n_a + 10_000_000:  # masked keys repeat pairs: deduplicate as we go
-                keys, held = [_sorted_unique(np.concatenate(keys))], 0
+            if d and held > floor:
+                # masked keys repeat pairs: deduplicate as we go, geometrically
+                # (each pass at least doubles what is held) so the sorts stay
+                # proportional to the final candidate count
+                keys = [_sorted_unique(np.concatenate(keys))]
                 held = len(keys[0])
+                floor = max(floor, 2 * held)
     key = _sorted_unique(np.concatenate(keys)) if keys else np.zeros(0, np.int64)
     return key // n_b, key % n_b
 
