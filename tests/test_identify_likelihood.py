@@ -154,16 +154,22 @@ def test_simulated_full_sibs_are_not_merged(ado):
     assert fm_total <= fm_mismatch
 
 
-def test_posterior_splits_between_two_equally_likely_individuals():
+def _a_b_and_x(rng):
     # A and B differ completely at loci L0-L2 (three false alleles are far
     # less likely than two siblings, so they stay apart); x is not typed there,
-    # so it fits A and B equally: posterior ~ 1/2 each (prior odds 1:1 per
-    # candidate), reported as ambiguous with the other as runner-up.
-    rng = np.random.default_rng(7)
+    # so it fits A and B equally.
     shared = [sorted(rng.choice(np.arange(100, 140, 2), 2, replace=False)) for _ in range(9)]
     a = [[150, 152], [170, 172], [180, 182]] + shared
     b = [[160, 162], [174, 176], [184, 186]] + shared
     x = [[-1, -1]] * 3 + shared
+    return a, b, x
+
+
+def test_posterior_splits_between_two_equally_likely_individuals():
+    # x: posterior ~ 1/2 each (prior odds 1:1 per candidate), reported as
+    # ambiguous with the other as runner-up.
+    rng = np.random.default_rng(7)
+    a, b, x = _a_b_and_x(rng)
     other = [sorted(rng.choice(np.arange(100, 140, 2), 2, replace=False)) for _ in range(12)]
     t = GenotypeTable.from_alleles(
         [a, a, b, b, x, other],
@@ -186,11 +192,7 @@ def test_posterior_splits_between_two_equally_likely_individuals():
 def test_sample_fitting_two_catalogue_individuals_is_a_recorded_possible_merge():
     # As above, with A and B already in the catalogue: x joins neither silently
     # (ambiguous) and the catalogue records a possible merge of A and B.
-    rng = np.random.default_rng(7)
-    shared = [sorted(rng.choice(np.arange(100, 140, 2), 2, replace=False)) for _ in range(9)]
-    a = [[150, 152], [170, 172], [180, 182]] + shared
-    b = [[160, 162], [174, 176], [184, 186]] + shared
-    x = [[-1, -1]] * 3 + shared
+    a, b, x = _a_b_and_x(np.random.default_rng(7))
     loci = [f"L{j}" for j in range(12)]
     rates = ErrorRates.uniform(12, 0.01, 0.001)
     first = GenotypeTable.from_alleles([a, a, b, b], loci, sample_ids=["a1", "a2", "b1", "b2"])
