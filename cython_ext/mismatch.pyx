@@ -334,3 +334,32 @@ def _cross_fast(const int16_t[:, ::1] ca not None,
                 out_score[i, j] = _columns_score(&ca[i, 0], &cb[j, 0], m, <int16_t> w_diff,
                                                  <int16_t> w_one, <int16_t> w_both)
                 out_compared[i, j] = <int16_t> _typed_both(&ta[i, 0], &tb[j, 0], w)
+
+
+# ----------------------------------------------------------------------------
+# Greedy representatives over a neighbour graph (identification of large
+# batches without a dense matrix).
+
+def _greedy_leaders(const int64_t[::1] order not None,
+                    const int64_t[::1] starts not None,
+                    const int64_t[::1] neighbours not None,
+                    uint8_t[::1] is_leader not None):
+    """Visit the rows in ``order``; a row becomes a leader unless one of its
+    neighbours (``neighbours[starts[r]:starts[r + 1]]``) already is one.
+
+    Sequential by nature (each decision depends on the earlier ones), so one
+    thread; linear in rows plus neighbour entries.
+    """
+    cdef Py_ssize_t n = order.shape[0]
+    cdef Py_ssize_t t, k, r
+    cdef int taken
+    with nogil:
+        for t in range(n):
+            r = order[t]
+            taken = 0
+            for k in range(starts[r], starts[r + 1]):
+                if is_leader[neighbours[k]]:
+                    taken = 1
+                    break
+            if not taken:
+                is_leader[r] = 1

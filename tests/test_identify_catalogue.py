@@ -189,3 +189,25 @@ def test_near_misses_listed():
     assert near.loc[("s1", "s2"), "mismatches"] == 2
     assert near.loc[("s1", "s3"), "kind"] == "joined_near_threshold"
     assert not any("s4" in pair or "s4b" in pair for pair in near.index)
+
+
+def test_bad_genotype_in_a_large_catalogue_is_named(tmp_path):
+    # With 10 or more individuals the allele sizes are checked against the batch
+    # before matching; a bad cell must still be an InputError naming its place.
+    a, b = _two_batches()
+    cat = identify_individuals(a, allele_mismatch=0, min_loci=0).catalogue
+    cat2 = identify_individuals(b, catalogue=cat, allele_mismatch=0, min_loci=0).catalogue
+    assert len(cat2.active()) >= 10
+    write_catalogue(cat2, tmp_path / "cat")
+    path = tmp_path / "cat" / "individuals.tsv"
+    lines = path.read_text().splitlines()
+    cells = lines[3].split("\t")
+    col = lines[0].split("\t").index("FCA2")
+    cells[col] = "1O6/108"
+    lines[3] = "\t".join(cells)
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(InputError) as exc:
+        identify_individuals(b, catalogue=read_catalogue(tmp_path / "cat"), min_loci=0)
+    assert str(exc.value) == (
+        f'{path}, line 4, sample {cells[0]}, locus FCA2: found allele "1O6", expected a whole number or -'
+    )

@@ -8,7 +8,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from genmon.identify.index import block_columns, candidate_pairs, pairs_within_indexed
+from genmon.identify.index import (
+    block_columns,
+    block_plan,
+    candidate_pairs,
+    pairs_within_indexed,
+)
 from genmon.identify.mismatch import pairs_within
 
 
@@ -40,6 +45,36 @@ def test_index_equals_brute_force(calls, limit, convention):
     assert fast.i.tolist() == brute.i.tolist()
     assert fast.j.tolist() == brute.j.tolist()
     assert fast.units.tolist() == brute.units.tolist()
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    calls=clustered_calls(),
+    limit=st.sampled_from([1, 1.5, 2, 3]),
+    masked=st.sampled_from([1, 2, 3]),
+    convention=st.sampled_from(["allelematch", "unordered"]),
+    two_sets=st.booleans(),
+)
+def test_masked_block_keys_equal_brute_force(calls, limit, masked, convention, two_sets):
+    # Blocks with up to `masked` columns masked per key (block_plan's d > 0).
+    other = calls[::-1].copy() if two_sets else None
+    brute = pairs_within(calls, other, max_mismatch=limit, convention=convention)
+    fast = pairs_within_indexed(
+        calls, other, max_mismatch=limit, convention=convention, masked=masked
+    )
+    assert sorted(zip(fast.i.tolist(), fast.j.tolist(), strict=True)) == sorted(
+        zip(brute.i.tolist(), brute.j.tolist(), strict=True)
+    )
+
+
+def test_block_plan_masks_columns_when_exact_blocks_are_unselective():
+    # 4 mismatches over 15 diploid loci: 9 exact blocks of 3-4 columns, or fewer,
+    # longer blocks with columns masked when the columns are often identical.
+    assert block_plan(30, 4)[1] == 0 and len(block_plan(30, 4)[0]) == 9
+    blocks, d = block_plan(30, 4, np.full(30, 0.3), 10**6, 5e11)
+    assert d > 0 and all(len(b) > d for b in blocks)
+    assert len(blocks) == 8 // (d + 1) + 1
+    assert block_plan(3, 2) == ([], 0)  # 4 differences over 3 columns: nothing to index
 
 
 @settings(max_examples=40, deadline=None)

@@ -154,16 +154,22 @@ def test_simulated_full_sibs_are_not_merged(ado):
     assert fm_total <= fm_mismatch
 
 
-def test_posterior_splits_between_two_equally_likely_individuals():
+def _a_b_and_x(rng):
     # A and B differ completely at loci L0-L2 (three false alleles are far
     # less likely than two siblings, so they stay apart); x is not typed there,
-    # so it fits A and B equally: posterior ~ 1/2 each (prior odds 1:1 per
-    # candidate), reported as ambiguous with the other as runner-up.
-    rng = np.random.default_rng(7)
+    # so it fits A and B equally.
     shared = [sorted(rng.choice(np.arange(100, 140, 2), 2, replace=False)) for _ in range(9)]
     a = [[150, 152], [170, 172], [180, 182]] + shared
     b = [[160, 162], [174, 176], [184, 186]] + shared
     x = [[-1, -1]] * 3 + shared
+    return a, b, x
+
+
+def test_posterior_splits_between_two_equally_likely_individuals():
+    # x: posterior ~ 1/2 each (prior odds 1:1 per candidate), reported as
+    # ambiguous with the other as runner-up.
+    rng = np.random.default_rng(7)
+    a, b, x = _a_b_and_x(rng)
     other = [sorted(rng.choice(np.arange(100, 140, 2), 2, replace=False)) for _ in range(12)]
     t = GenotypeTable.from_alleles(
         [a, a, b, b, x, other],
@@ -181,3 +187,25 @@ def test_posterior_splits_between_two_equally_likely_individuals():
     assert res.loc["x", "runner_up"] in {res.loc["a1", "individual"], res.loc["b1", "individual"]}
     assert res.loc["x", "runner_up"] != res.loc["x", "individual"]
     assert res.loc["o", "status"] == "new" and res.loc["o", "posterior"] > 0.99
+
+
+def test_sample_fitting_two_catalogue_individuals_is_a_recorded_possible_merge():
+    # As above, with A and B already in the catalogue: x joins neither silently
+    # (ambiguous) and the catalogue records a possible merge of A and B.
+    a, b, x = _a_b_and_x(np.random.default_rng(7))
+    loci = [f"L{j}" for j in range(12)]
+    rates = ErrorRates.uniform(12, 0.01, 0.001)
+    first = GenotypeTable.from_alleles([a, a, b, b], loci, sample_ids=["a1", "a2", "b1", "b2"])
+    cat = identify_individuals(first, method="likelihood", error_rates=rates).catalogue
+    ids = sorted(cat.active()["individual"])
+    second = GenotypeTable.from_alleles([x], loci, sample_ids=["x"])
+    r = identify_individuals(
+        second, catalogue=cat, method="likelihood", error_rates=rates, batch="b2"
+    )
+    row = r.assignments.iloc[0]
+    assert row["status"] == "ambiguous" and abs(row["posterior"] - 0.5) < 0.01
+    ev = r.catalogue.events[r.catalogue.events["event"] == "possible_merge"]
+    assert len(ev) == 1
+    assert sorted(ev.iloc[0][["individual", "other"]]) == ids
+    assert ev.iloc[0]["sample"] == "x" and ev.iloc[0]["batch"] == "b2"
+    assert len(r.catalogue.active()) == 2  # nothing merged

@@ -39,6 +39,7 @@ import pandas as pd
 
 from ..exceptions import GenmonError, InputError, Problem
 from ..model import GenotypeTable
+from .index import group_ids
 
 __all__ = [
     "CATALOGUE_FORMAT",
@@ -49,6 +50,7 @@ __all__ = [
     "merge_individuals",
     "split_individual",
     "format_genotype",
+    "format_genotypes",
 ]
 
 CATALOGUE_FORMAT = 1
@@ -79,6 +81,27 @@ def format_genotype(values: np.ndarray) -> str:
     '165/-'
     """
     return "/".join("-" if v < 0 else str(int(v)) for v in values)
+
+
+def format_genotypes(values: np.ndarray) -> np.ndarray:
+    """:func:`format_genotype` of every call of one locus, ``values`` ``(n, ploidy)``.
+
+    Each distinct call is formatted once and the texts are gathered, so the
+    cost is a sort of the calls, not a Python call per sample.
+
+    Examples
+    --------
+    >>> format_genotypes(np.array([[165, 169], [165, -1], [165, 169]])).tolist()
+    ['165/169', '165/-', '165/169']
+    """
+    values = np.asarray(values)
+    if not len(values):
+        return np.zeros(0, dtype=object)
+    code, distinct = pd.factorize(group_ids(np.where(values < 0, -1, values)))
+    first = np.zeros(len(distinct), dtype=np.int64)
+    first[code[::-1]] = np.arange(len(values))[::-1]  # first row of each distinct call
+    texts = np.array([format_genotype(values[r]) for r in first], dtype=object)
+    return texts[code]
 
 
 def _parse_genotype(text: str, ploidy: int, where: Problem) -> list[int]:
@@ -125,21 +148,22 @@ def _parse_block(
 ) -> np.ndarray:
     """``(rows, loci, ploidy)`` allele values from ``a/b`` texts (empty = missing).
 
-    Vectorised; on any bad cell the cells are parsed one by one so that the
-    error names the line, sample and locus.
+    Each distinct text of a locus is parsed once and the values gathered; on
+    any bad cell the cells are parsed one by one so that the error names the
+    line, sample and locus.
     """
     n = len(frame)
     values = np.full((n, len(loci), ploidy), -1, dtype=np.int64)
     try:
         for j, locus in enumerate(loci):
-            text = frame[locus].fillna("").astype(str).str.strip()
-            empty = (text == "").to_numpy()
-            parts = text.where(~empty, "/".join(["-"] * ploidy)).str.split("/", expand=True)
-            if parts.shape[1] != ploidy:
-                raise ValueError
-            parts = parts.replace("-", "-1")
-            values[:, j, :] = parts.astype(np.int64).to_numpy()
-            values[empty, j, :] = -1
+            code, texts = pd.factorize(frame[locus].fillna("").astype(str))
+            table = np.full((len(texts), ploidy), -1, dtype=np.int64)
+            for k, text in enumerate(texts):
+                parts = text.strip().split("/") if text.strip() else ["-"] * ploidy
+                if len(parts) != ploidy:
+                    raise ValueError
+                table[k] = [-1 if p == "-" else int(p) for p in parts]
+            values[:, j, :] = table[code]
         if (values < -1).any():
             raise ValueError
         return values
@@ -250,19 +274,18 @@ class Catalogue:
         act = self.active()
         if len(act) < 10 or table.n_samples == 0:  # too few individuals to judge
             return
+        known_values = self.genotypes().allele_values()
         strange = []
         for j, locus in enumerate(self.loci):
-            known = set()
-            for text in act[locus].astype(str):
-                known.update(int(x) for x in text.split("/") if x not in ("-", "", "nan"))
-            if not known or table.loci[j].kind == "SNP":
+            known = np.unique(known_values[:, j][known_values[:, j] >= 0])
+            if not known.size or table.loci[j].kind == "SNP":
                 continue
             g = table.call_genotype[:, j].ravel()
             g = g[g >= 0]
             if not g.size:
                 continue
             sizes = np.asarray(table.loci[j].alleles)[g]
-            share = float(np.isin(sizes, list(known)).mean())
+            share = float(np.isin(sizes, known).mean())
             if share < 0.5:
                 strange.append(f"{locus} ({share:.0%} of alleles known)")
         checked = sum(1 for j in range(len(self.loci)) if (table.call_genotype[:, j] >= 0).any())
@@ -338,15 +361,30 @@ class Catalogue:
         }
         self.record_many([row])
 
-    def record_many(self, rows: list[dict[str, Any]]) -> None:
-        """Append events (dicts with the columns of ``events.tsv``; ``time`` defaults to now)."""
-        if not rows:
+    def record_many(self, rows: list[dict[str, Any]] | pd.DataFrame) -> None:
+        """Append events (dicts, or a frame, with the columns of ``events.tsv``;
+        ``time`` defaults to now, other missing columns to empty)."""
+        if not len(rows):
             return
         now = _now()
-        frame = pd.DataFrame(
-            [{c: str(r.get(c, now if c == "time" else "")) for c in _EVENT_COLUMNS} for r in rows],
-            dtype=object,
-        )
+        if isinstance(rows, pd.DataFrame):
+            frame = pd.DataFrame(
+                {
+                    c: rows[c].astype(str).to_numpy(dtype=object)
+                    if c in rows.columns
+                    else np.full(len(rows), now if c == "time" else "", dtype=object)
+                    for c in _EVENT_COLUMNS
+                },
+                dtype=object,
+            )
+        else:
+            frame = pd.DataFrame(
+                [
+                    {c: str(r.get(c, now if c == "time" else "")) for c in _EVENT_COLUMNS}
+                    for r in rows
+                ],
+                dtype=object,
+            )
         self.events = (
             frame if self.events.empty else pd.concat([self.events, frame], ignore_index=True)
         )

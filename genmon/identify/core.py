@@ -30,12 +30,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._ext.mismatch import _greedy_leaders
 from ..exceptions import GenmonError
 from ..model import GenotypeTable
 from . import mismatch as _mm
 from .allelematch import AmColumns, am_columns, am_unique, am_unique_profile, columns_from_calls
-from .catalogue import Catalogue, format_genotype, new_catalogue
-from .index import pairs_within_indexed
+from .catalogue import Catalogue, format_genotypes, new_catalogue
+from .index import group_ids, pairs_within_indexed
 from .likelihood import (
     ErrorRates,
     build_models,
@@ -83,28 +84,50 @@ def typed_loci(table: GenotypeTable) -> np.ndarray:
     return (table.call_genotype >= 0).any(axis=2).sum(axis=1)
 
 
-def _consensus(values: np.ndarray) -> np.ndarray:
-    """Best genotype of one individual from its samples' allele values ``(n, loci, ploidy)``.
+def _sort_missing_last(calls: np.ndarray) -> np.ndarray:
+    """Alleles of each call ascending, missing (negative) ones last."""
+    big = np.iinfo(np.int64).max
+    srt = np.sort(np.where(calls < 0, big, calls.astype(np.int64)), axis=-1)
+    return np.where(srt == big, -1, srt).astype(calls.dtype)
 
-    Per locus: the most frequent complete call (ties: the earlier sample); a
-    partial call only when no sample has a complete one.
+
+def consensus_genotypes(values: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
+    """Best genotype of each group of samples, allele values ``(n, loci, ploidy)``.
+
+    Per group and locus: the most frequent complete call (alleles as a
+    multiset; ties: the earlier row), or, when no row of the group has a
+    complete call there, the most frequent partial call; alleles ascending,
+    missing last.  Vectorised over groups (one sort per locus).
+
+    Examples
+    --------
+    Two samples of one individual (a dropout at the second locus) and one of another:
+
+    >>> v = np.array([[[169, 165], [176, 200]], [[165, 169], [176, 176]], [[171, -1], [-1, -1]]])
+    >>> consensus_genotypes(v, np.array([0, 0, 1]), 2).tolist()
+    [[[165, 169], [176, 200]], [[171, -1], [-1, -1]]]
     """
     n, n_loci, ploidy = values.shape
-    out = np.full((n_loci, ploidy), -1, dtype=values.dtype)
+    out = np.full((n_groups, n_loci, ploidy), -1, dtype=values.dtype)
+    group = np.asarray(group, dtype=np.int64)
     for j in range(n_loci):
-        calls = [tuple(sorted(int(v) for v in values[s, j])) for s in range(n)]
-        complete = [c for c in calls if min(c) >= 0]
-        pool = complete or [c for c in calls if max(c) >= 0]
-        if not pool:
+        srt = np.sort(values[:, j, :], axis=1)  # missing (-1) first
+        complete = srt[:, 0] >= 0
+        has_complete = np.zeros(n_groups, dtype=bool)
+        has_complete[group[complete]] = True
+        rows = np.nonzero(np.where(has_complete[group], complete, srt[:, -1] >= 0))[0]
+        if not len(rows):
             continue
-        counts: dict[tuple, int] = {}
-        for c in pool:
-            counts[c] = counts.get(c, 0) + 1
-        best = max(counts.values())
-        choice = next(c for c in pool if counts[c] == best)
-        if not complete:
-            choice = tuple(sorted(choice, key=lambda v: (v < 0, v)))
-        out[j] = choice
+        key = group_ids(srt[rows])  # equal multisets, equal keys
+        g = group[rows]
+        o = np.lexsort((rows, key, g))
+        g, key, r = g[o], key[o], rows[o]
+        runs = np.nonzero(np.r_[True, (g[1:] != g[:-1]) | (key[1:] != key[:-1])])[0]
+        count = np.diff(np.r_[runs, len(g)])
+        run_g, run_first = g[runs], r[runs]  # a run's first row is its earliest
+        best = np.lexsort((run_first, -count, run_g))
+        best = best[np.r_[True, run_g[best][1:] != run_g[best][:-1]]]
+        out[run_g[best], j] = _sort_missing_last(values[run_first[best], j, :])
     return out
 
 
@@ -264,7 +287,7 @@ def identify_individuals(
     else:
         rates = error_rates or ErrorRates.uniform(n_loci)
         labels, info = _assign_likelihood(
-            kept, known, rates, min_posterior, sib_prior, cat, num_threads
+            kept, known, rates, min_posterior, sib_prior, cat, num_threads, batch
         )
 
     ids = table.sample_id
@@ -287,8 +310,8 @@ def identify_individuals(
 
     # Catalogue bookkeeping: ids for new individuals, events.
     known_ids = set() if known is None else set(known.sample_id)
-    individuals, consensus = _individuals(table, assign, cat, known, known_ids, batch)
-    _compare_to_consensus(table, assign, consensus, method)
+    individuals, rows, group, cons = _individuals(table, assign, cat, known, known_ids, batch)
+    _compare_to_consensus(table, assign, rows, group, cons, method)
     captures = _captures(table, assign)
     near = _near_misses(
         kept, cols, assign.loc[keep].reset_index(drop=True), chosen, near_miss_margin, num_threads
@@ -451,33 +474,39 @@ def _assign_mismatch(
         reps = [int(u) for u in r.unique_rows]
     else:
         match, reps = _leader(sub, m, num_threads)
-    new_ids = dict(zip(reps, cat.issue_ids(len(reps)), strict=True))
-    match = match.sort_values(["sample_row", "score", "unique_row"], ascending=[True, False, True])
-    groups = dict(tuple(match.groupby("sample_row", sort=False)))
-    for local in range(len(todo)):
-        s = todo[local]
-        rows = groups.get(local)
-        if rows is None or rows.empty:
-            info.loc[s, "status"] = "unassigned"
-            info.loc[s, "reason"] = f"matches no unique genotype within {m:g} allele mismatches"
-            continue
-        u0 = int(rows["unique_row"].iloc[0])
-        labels[s] = new_ids[u0]
-        info.loc[s, "mismatches_to_individual"] = (
-            round((1 - rows["score"].iloc[0]) * cols.n_columns * 2) / 2
-        )
-        info.loc[s, "status"] = "new"
-        if len(rows) > 1:
-            info.loc[s, "runner_up"] = new_ids[int(rows["unique_row"].iloc[1])]
-            if rows["score"].iloc[1] == rows["score"].iloc[0]:
-                info.loc[s, "status"] = "ambiguous"
-                info.loc[s, "reason"] = (
-                    "equally close to two unique genotypes (allelematch multipleMatch)"
-                )
-            else:
-                info.loc[s, "reason"] = (
-                    "also within the threshold of another unique genotype (allelematch multipleMatch)"
-                )
+    rep_id = np.full(len(todo), None, dtype=object)
+    rep_id[np.asarray(reps, dtype=np.int64)] = cat.issue_ids(len(reps))
+    # Per sample its matches, best first (score descending, then unique row);
+    # the first is its individual, the second the runner-up.
+    m_row = match["sample_row"].to_numpy(np.int64)
+    m_unique = match["unique_row"].to_numpy(np.int64)
+    m_score = match["score"].to_numpy(float)
+    o = np.lexsort((m_unique, -m_score, m_row))
+    m_row, m_unique, m_score = m_row[o], m_unique[o], m_score[o]
+    first = np.nonzero(np.r_[True, m_row[1:] != m_row[:-1]])[0] if len(m_row) else o[:0]
+    nxt = np.minimum(first + 1, max(len(m_row) - 1, 0))
+    has_second = (first + 1 < len(m_row)) & (m_row[nxt] == m_row[first])
+    matched = np.zeros(len(todo), dtype=bool)
+    matched[m_row[first]] = True
+    lost = todo[~matched]
+    info.loc[lost, "status"] = "unassigned"
+    info.loc[lost, "reason"] = f"matches no unique genotype within {m:g} allele mismatches"
+    rows = todo[m_row[first]]
+    labels[rows] = rep_id[m_unique[first]]
+    info.loc[rows, "mismatches_to_individual"] = (
+        np.round((1 - m_score[first]) * cols.n_columns * 2) / 2
+    ).astype(object)
+    info.loc[rows, "status"] = "new"
+    two, second = rows[has_second], nxt[has_second]
+    info.loc[two, "runner_up"] = rep_id[m_unique[second]]
+    tie = m_score[second] == m_score[first[has_second]]
+    info.loc[two[tie], "status"] = "ambiguous"
+    info.loc[two[tie], "reason"] = (
+        "equally close to two unique genotypes (allelematch multipleMatch)"
+    )
+    info.loc[two[~tie], "reason"] = (
+        "also within the threshold of another unique genotype (allelematch multipleMatch)"
+    )
     return labels, info
 
 
@@ -495,11 +524,12 @@ def _leader(cols: AmColumns, m: float, num_threads: int) -> tuple[pd.DataFrame, 
     nb_u = np.concatenate([pairs.units, pairs.units])
     srt = np.argsort(nb_i, kind="stable")
     nb_i, nb_j, nb_u = nb_i[srt], nb_j[srt], nb_u[srt]
-    starts = np.searchsorted(nb_i, np.arange(n + 1))
-    is_rep = np.zeros(n, dtype=bool)
-    for s in order:
-        if not is_rep[nb_j[starts[s] : starts[s + 1]]].any():
-            is_rep[s] = True
+    starts = np.searchsorted(nb_i, np.arange(n + 1)).astype(np.int64)
+    is_rep = np.zeros(n, dtype=np.uint8)
+    _greedy_leaders(
+        np.ascontiguousarray(order, dtype=np.int64), starts, np.ascontiguousarray(nb_j), is_rep
+    )
+    is_rep = is_rep.view(bool)
     reps = np.nonzero(is_rep)[0]
     sel = is_rep[nb_j]
     rows = pd.DataFrame(
@@ -514,7 +544,9 @@ def _leader(cols: AmColumns, m: float, num_threads: int) -> tuple[pd.DataFrame, 
 
 
 # --------------------------------------------------------------------------- likelihood
-def _assign_likelihood(kept, known, rates: ErrorRates, min_posterior, sib_prior, cat, num_threads):
+def _assign_likelihood(
+    kept, known, rates: ErrorRates, min_posterior, sib_prior, cat, num_threads, batch="batch"
+):
     n = kept.n_samples
     info = pd.DataFrame(index=range(n), columns=ASSIGNMENT_COLUMNS[2:], dtype=object)
     labels = np.array([None] * n, dtype=object)
@@ -596,6 +628,13 @@ def _assign_likelihood(kept, known, rates: ErrorRates, min_posterior, sib_prior,
             new_id[c] = cat.issue_id()
         return new_id[c]
 
+    # Filled row by row, written into ``info`` once (cells left unset stay NaN).
+    out = {
+        c: info[c].to_numpy(dtype=object).copy()
+        for c in ("posterior", "runner_up", "runner_up_posterior", "status", "reason")
+    }
+    in_catalogue = {c: any(x < n_known for x in members[c]) for c in members}
+    merges = []
     for s in range(n_known, total):
         own = cluster[s]
         ev = {}
@@ -629,68 +668,114 @@ def _assign_likelihood(kept, known, rates: ErrorRates, min_posterior, sib_prior,
             else:
                 runner = ("new", post_new)
             status = "recapture" if any(m < n_known for m in members[own]) else "new"
-        info.loc[row, "posterior"] = round(post, 6)
-        info.loc[row, "runner_up"] = runner[0]
-        info.loc[row, "runner_up_posterior"] = None if runner[1] is None else round(runner[1], 6)
+        out["posterior"][row] = round(post, 6)
+        out["runner_up"][row] = runner[0]
+        out["runner_up_posterior"][row] = None if runner[1] is None else round(runner[1], 6)
         if post < min_posterior:
-            info.loc[row, "status"] = "ambiguous"
-            info.loc[row, "reason"] = f"posterior {post:.3f} below {min_posterior:g}"
+            out["status"][row] = "ambiguous"
+            out["reason"][row] = f"posterior {post:.3f} below {min_posterior:g}"
         else:
-            info.loc[row, "status"] = status
+            out["status"][row] = status
+        if in_catalogue[own] and rivals and rivals[0][1] > 0 and in_catalogue[rivals[0][0]]:
+            # The sample fits two catalogue individuals better than anyone else:
+            # never merged here, but recorded for review.
+            merges.append(
+                {
+                    "batch": batch,
+                    "event": "possible_merge",
+                    "individual": name(own),
+                    "other": name(rivals[0][0]),
+                    "sample": str(kept.sample_id[row]),
+                    "details": f"log likelihood ratio {rivals[0][1]:.2f} for the other individual too",
+                }
+            )
+    for c, values in out.items():
+        info.loc[:, c] = values  # keeps None where set (plain column assignment would make it NaN)
+    cat.record_many(merges)
     info.attrs["panel_pi"] = float(np.prod([pi_per_locus(p) for p in freqs]))
     info.attrs["panel_pisibs"] = float(np.prod([pisibs_per_locus(p) for p in freqs]))
     return labels, info
 
 
 # --------------------------------------------------------------------------- outputs
-def _individuals(table, assign, cat: Catalogue, known, known_ids, batch) -> pd.DataFrame:
-    """Consensus genotype, PI, PIsibs, detections and sex per individual; updates the catalogue."""
+_is_text = np.frompyfunc(lambda x: isinstance(x, str) and x != "", 1, 1)
+
+
+def _individuals(table, assign, cat: Catalogue, known, known_ids, batch):
+    """Consensus genotype, PI, PIsibs, detections and sex per individual; updates the catalogue.
+
+    Returns the individuals (sorted by id), and for the assigned rows of
+    ``assign`` their row numbers, their individual's position in that table
+    and the consensus genotypes (allele values, one per individual).
+    """
     values = table.allele_values()
     loci = table.locus_id
-    rows = []
-    assigned = assign[assign["individual"].notna()]
-    kvals = None if known is None else known.allele_values()
-    kindex = {} if known is None else {k: i for i, k in enumerate(known.sample_id)}
-    geno_rows = []
-    previous = {
-        str(r["individual"]): r
-        for r in cat.individuals[["individual", "first_seen", "last_seen", "sex"]].to_dict(
-            "records"
-        )
-    }
-    all_dates = table.samples["date"].astype(object).to_numpy()
-    all_sex = (
-        table.samples["sex"].astype("string").str.strip().str.upper().astype(object).to_numpy()
+    rows = np.nonzero(assign["individual"].notna().to_numpy())[0]
+    group, names = pd.factorize(assign["individual"].to_numpy(dtype=object)[rows], sort=True)
+    names = np.asarray(names, dtype=object)
+    n_ind = len(names)
+    # A recaptured individual's catalogue genotype counts as its earliest sample.
+    kpos = (
+        np.full(n_ind, -1)
+        if known is None or not n_ind
+        else pd.Index(np.asarray(known.sample_id, dtype=object)).get_indexer(names)
     )
-    for ind, grp in assigned.groupby("individual", sort=True):
-        idx = grp.index.to_numpy()
-        vals = values[idx]
-        if ind in kindex:
-            vals = np.concatenate([kvals[[kindex[ind]]], vals])
-        cons = _consensus(vals)
-        dates = [str(d) for d in all_dates[idx] if isinstance(d, str) and d]
-        sexes = [x for x in all_sex[idx] if isinstance(x, str)]
-        o = previous.get(str(ind))
-        if o is not None:
-            dates += [d for d in (o["first_seen"], o["last_seen"]) if isinstance(d, str) and d]
-            if isinstance(o["sex"], str) and o["sex"] in ("F", "M"):
-                sexes.append(o["sex"])
-        fs = sorted({s for s in sexes if s in ("F", "M")})
-        sex = fs[0] if len(fs) == 1 else ("conflict" if fs else "")
-        rec = {
-            "individual": ind,
-            "status": "recapture" if ind in known_ids else "new",
-            "n_samples": len(idx),
-            "n_loci_typed": int((cons >= 0).any(axis=1).sum()),
-            "first_seen": min(dates) if dates else "",
-            "last_seen": max(dates) if dates else "",
-            "sex": sex,
-            "samples": ",".join(map(str, grp["sample"])),
-        }
-        for j, locus in enumerate(loci):
-            rec[locus] = format_genotype(cons[j])
-        rows.append(rec)
-        geno_rows.append(cons)
+    in_cat = np.nonzero(kpos >= 0)[0]
+    stacked = (
+        values[rows]
+        if not len(in_cat)
+        else np.concatenate([known.allele_values()[kpos[in_cat]], values[rows]])
+    )
+    cons = consensus_genotypes(stacked, np.concatenate([in_cat, group]), n_ind)
+
+    # Detections: this batch's dates and the catalogue's first and last.
+    prev = cat.individuals.drop_duplicates("individual", keep="last")
+    prev = prev.set_index(prev["individual"].astype(str))[["first_seen", "last_seen", "sex"]]
+    prev = prev.reindex(pd.Index(names).astype(str))
+
+    def texts(values) -> np.ndarray:
+        # non-empty strings; anything else (None, NaN, "") is no date
+        v = np.asarray(values, dtype=object)
+        return np.where(_is_text(v).astype(bool), v, None) if v.size else v
+
+    date_text = np.concatenate(
+        [
+            texts(table.samples["date"].to_numpy(dtype=object)[rows]),
+            texts(prev["first_seen"]),
+            texts(prev["last_seen"]),
+        ]
+    )
+    date_group = np.concatenate([group, np.arange(n_ind), np.arange(n_ind)])
+    ok = pd.notna(date_text)
+    first_seen = np.full(n_ind, "", dtype=object)
+    last_seen = np.full(n_ind, "", dtype=object)
+    if ok.any():
+        rank, uniq = pd.factorize(date_text[ok].astype(str), sort=True)
+        uniq = np.asarray(uniq, dtype=object)
+        lo = np.full(n_ind, len(uniq))
+        hi = np.full(n_ind, -1)
+        np.minimum.at(lo, date_group[ok], rank.ravel())
+        np.maximum.at(hi, date_group[ok], rank.ravel())
+        seen = hi >= 0
+        first_seen[seen] = uniq[lo[seen]]
+        last_seen[seen] = uniq[hi[seen]]
+    sex_text = table.samples["sex"].astype("string").str.strip().str.upper()
+    prev_sex = pd.Series(prev["sex"].to_numpy(dtype=object), dtype=object)
+    has = {}
+    for code in ("F", "M"):
+        has[code] = np.zeros(n_ind, dtype=bool)
+        has[code][group[sex_text.eq(code).fillna(False).to_numpy(dtype=bool)[rows]]] = True
+        has[code] |= prev_sex.eq(code).to_numpy(dtype=bool)
+    sex = np.select([has["F"] & has["M"], has["F"], has["M"]], ["conflict", "F", "M"], "").astype(
+        object
+    )
+
+    # Sample names per individual, in input order.
+    by_ind = np.argsort(group, kind="stable")
+    sample_names = assign["sample"].to_numpy(dtype=object)[rows][by_ind].astype(str).tolist()
+    bounds = np.r_[0, np.cumsum(np.bincount(group, minlength=n_ind))]
+    joined = [",".join(sample_names[x:y]) for x, y in zip(bounds[:-1], bounds[1:], strict=True)]
+
     cols = [
         "individual",
         "status",
@@ -703,9 +788,27 @@ def _individuals(table, assign, cat: Catalogue, known, known_ids, batch) -> pd.D
         "pisibs",
         "samples",
     ] + loci
-    out = pd.DataFrame(rows, columns=[c for c in cols if c not in ("pi", "pisibs")])
-    if rows:
-        cons = np.stack(geno_rows)
+    if not n_ind:
+        out = pd.DataFrame([], columns=[c for c in cols if c not in ("pi", "pisibs")])
+        out["pi"] = []
+        out["pisibs"] = []
+        panel = {"panel_pi": None, "panel_pisibs": None}
+    else:
+        data = {
+            "individual": names,
+            "status": np.where(pd.Index(names).isin(list(known_ids)), "recapture", "new").astype(
+                object
+            ),
+            "n_samples": np.bincount(group, minlength=n_ind).astype(np.int64),
+            "n_loci_typed": (cons >= 0).any(axis=2).sum(axis=1).astype(np.int64),
+            "first_seen": first_seen,
+            "last_seen": last_seen,
+            "sex": sex,
+            "samples": np.array(joined, dtype=object),
+        }
+        for j, locus in enumerate(loci):
+            data[locus] = format_genotypes(cons[:, j])
+        out = pd.DataFrame(data)
         g = GenotypeTable.from_alleles(cons, loci, sample_ids=list(out["individual"]))
         freqs = []
         for j, locus in enumerate(g.loci):
@@ -721,74 +824,76 @@ def _individuals(table, assign, cat: Catalogue, known, known_ids, batch) -> pd.D
             "panel_pi": float(np.prod([pi_per_locus(f) for f in freqs])),
             "panel_pisibs": float(np.prod([pisibs_per_locus(f) for f in freqs])),
         }
-    else:
-        out["pi"] = []
-        out["pisibs"] = []
-        panel = {"panel_pi": None, "panel_pisibs": None}
     out = out[cols]
     out.attrs.update(panel)
     _update_catalogue(cat, out, assign, table, batch, loci)
-    return out, dict(zip(out["individual"], geno_rows, strict=True))
+    return out, rows, group, cons
 
 
-def _compare_to_consensus(table, assign, consensus: dict, method: str) -> None:
+def _rank_codes(values: np.ndarray) -> np.ndarray:
+    """Allele values ``(n, loci, ploidy)`` as int16 ranks per locus (equality kept, -1 missing)."""
+    out = np.full(values.shape, -1, dtype=np.int16)
+    for j in range(values.shape[1]):
+        v = values[:, j]
+        typed = v >= 0
+        out[:, j][typed] = np.unique(v[typed], return_inverse=True)[1].ravel()
+    return out
+
+
+def _compare_to_consensus(table, assign, rows, group, cons, method: str) -> None:
     """Fill loci compared (and, for the likelihood method, allele mismatches,
     unordered convention) between each sample and its individual's genotype."""
-    values = table.allele_values()
-    for r in np.nonzero(assign["individual"].notna().to_numpy())[0]:
-        cons = consensus.get(assign.at[r, "individual"])
-        if cons is None:
-            continue
-        pair = np.stack([values[r], cons])[:, :, :]
-        both = (pair >= 0).any(axis=2).all(axis=0)
-        assign.at[r, "n_loci_compared"] = int(both.sum())
-        if method == "likelihood":
-            # values are bp sizes; ranks keep equality, which is all the kernel uses
-            _, inv = np.unique(np.where(pair < 0, -1, pair), return_inverse=True)
-            codes = (inv.reshape(pair.shape) - (1 if (pair < 0).any() else 0)).astype(np.int16)
-            codes[pair < 0] = -1
-            res = _mm.count_mismatches(codes, convention="unordered")
-            assign.at[r, "mismatches_to_individual"] = float(res.mismatches[0])
+    if not len(rows):
+        return
+    own = table.allele_values()[rows]
+    best = cons[group]
+    both = ((own >= 0).any(axis=2) & (best >= 0).any(axis=2)).sum(axis=1)
+    assign.loc[rows, "n_loci_compared"] = both.astype(object)
+    if method == "likelihood":
+        # values are bp sizes; ranks keep equality, which is all the kernel uses
+        codes = _rank_codes(np.concatenate([own, best]))
+        k = np.arange(len(rows))
+        res = _mm.mismatch_pairs(
+            codes[: len(rows)], codes[len(rows) :], k, k, convention="unordered"
+        )
+        assign.loc[rows, "mismatches_to_individual"] = res.mismatches.astype(object)
 
 
 def _update_catalogue(cat: Catalogue, inds: pd.DataFrame, assign, table, batch, loci) -> None:
     ci = cat.individuals
-    position = {str(x): k for k, x in zip(ci.index, ci["individual"].astype(str), strict=True)}
-    new_rows, events = [], []
-    upd_idx, upd_rows = [], []
-    for rec in inds.to_dict("records"):
-        row = {
-            k: rec.get(k, "")
-            for k in ["individual", "n_samples", "first_seen", "last_seen", "sex"] + loci
-        }
-        row["species"] = cat.species or ""
-        k = position.get(str(rec["individual"]))
-        if k is not None:
-            row["n_samples"] = int(ci.loc[k, "n_samples"]) + rec["n_samples"]
-            upd_idx.append(k)
-            upd_rows.append(row)
-            event = "recapture"
-        else:
-            row["status"] = "active"
-            row["merged_into"] = ""
-            new_rows.append(row)
-            event = "new"
-        events.append(
-            {
-                "batch": batch,
-                "event": event,
-                "individual": rec["individual"],
-                "details": f"{rec['n_samples']} sample(s)",
-            }
+    fields = ["individual", "n_samples", "first_seen", "last_seen", "sex"] + loci
+    rows = {c: inds[c].to_numpy() for c in fields}
+    rows["species"] = np.full(len(inds), cat.species or "", dtype=object)
+    known = pd.Index(ci["individual"].astype(str))
+    if not known.is_unique:
+        known = known.drop_duplicates(keep="last")
+        at = ci.index[~ci["individual"].astype(str).duplicated(keep="last").to_numpy()]
+    else:
+        at = ci.index
+    where = known.get_indexer(inds["individual"].astype(str))
+    old = where >= 0
+    if old.any():
+        upd = pd.DataFrame({c: v[old] for c, v in rows.items()}, index=at[where[old]])
+        upd["n_samples"] = (
+            ci.loc[upd.index, "n_samples"].to_numpy().astype(np.int64) + upd["n_samples"].to_numpy()
         )
-    if upd_rows:
-        upd = pd.DataFrame(upd_rows, index=upd_idx)
         ci = ci.astype({c: object for c in upd.columns if c in ci.columns and c != "n_samples"})
         ci.loc[upd.index, list(upd.columns)] = upd.to_numpy(dtype=object)
-    if new_rows:
-        added = pd.DataFrame(new_rows)
+    if (~old).any():
+        added = pd.DataFrame({c: v[~old] for c, v in rows.items()})
+        added["status"] = "active"
+        added["merged_into"] = ""
         ci = added if ci.empty else pd.concat([ci, added], ignore_index=True)
-    cat.record_many(events)
+    cat.record_many(
+        pd.DataFrame(
+            {
+                "batch": batch,
+                "event": np.where(old, "recapture", "new"),
+                "individual": inds["individual"].to_numpy(),
+                "details": inds["n_samples"].astype(str).to_numpy(dtype=object) + " sample(s)",
+            }
+        )
+    )
     cat.individuals = ci
     done = assign[assign["status"].isin(["new", "recapture"])]
     dates = table.samples.set_index(table.samples["sample_id"].astype(str))["date"]
@@ -797,22 +902,15 @@ def _update_catalogue(cat: Catalogue, inds: pd.DataFrame, assign, table, batch, 
             "sample": done["sample"].astype(str),
             "individual": done["individual"],
             "batch": batch,
-            "date": [dates.get(str(s)) for s in done["sample"]],
+            "date": dates.reindex(done["sample"].astype(str)).tolist(),
             "status": done["status"],
         }
     )
     values = table.allele_values()
     # assignments rows are in table order, so the index gives the table row
-    rows = done.index.to_numpy()
+    done_rows = done.index.to_numpy()
     for j, locus in enumerate(loci):
-        a = values[rows, j, 0].astype(str)
-        a[values[rows, j, 0] < 0] = "-"
-        text = a
-        for k in range(1, values.shape[2]):
-            b = values[rows, j, k].astype(str)
-            b[values[rows, j, k] < 0] = "-"
-            text = np.char.add(np.char.add(text, "/"), b)
-        add[locus] = text
+        add[locus] = format_genotypes(values[done_rows, j])
     cat.samples = pd.concat([cat.samples, add], ignore_index=True)
 
 
@@ -831,38 +929,57 @@ def _captures(table, assign) -> pd.DataFrame:
     return out.sort_values(["individual", "sample"], kind="stable").reset_index(drop=True)
 
 
+_NEAR_COLUMNS = [
+    "sample_a",
+    "sample_b",
+    "mismatches",
+    "n_loci_compared",
+    "individual_a",
+    "individual_b",
+    "kind",
+]
+
+
+def _near_frame(sample_a, sample_b, ind_a, ind_b, same, mismatches, n_compared, m, margin):
+    """Near-miss rows of candidate pairs (``same``: assigned to one individual)."""
+    split = mismatches > m - 1e-9
+    joined = same & (mismatches > max(m - margin, 0))
+    keep = ~same | joined
+    if not keep.any():
+        return pd.DataFrame([], columns=_NEAR_COLUMNS)
+    kind = np.where(
+        same,
+        "joined_near_threshold",
+        np.where(split, "split_near_threshold", "different_within_threshold"),
+    ).astype(object)
+    return pd.DataFrame(
+        {
+            "sample_a": sample_a[keep],
+            "sample_b": sample_b[keep],
+            "mismatches": np.asarray(mismatches, dtype=float)[keep],
+            "n_loci_compared": np.asarray(n_compared, dtype=np.int64)[keep],
+            "individual_a": ind_a[keep],
+            "individual_b": ind_b[keep],
+            "kind": kind[keep],
+        }
+    )
+
+
 def _near_misses(
     kept, cols: AmColumns, info: pd.DataFrame, m: float, margin: float, num_threads
 ) -> pd.DataFrame:
     """Pairs whose mismatch count is within ``margin`` of the threshold ``m``."""
-    columns = [
-        "sample_a",
-        "sample_b",
-        "mismatches",
-        "n_loci_compared",
-        "individual_a",
-        "individual_b",
-        "kind",
-    ]
     if kept.n_samples < 2:
-        return pd.DataFrame(columns=columns)
+        return pd.DataFrame(columns=_NEAR_COLUMNS)
     pairs = pairs_within_indexed(cols.calls(), max_mismatch=m + margin, num_threads=num_threads)
     loci = _mm.mismatch_pairs(kept.call_genotype, None, pairs.i, pairs.j)
-    ind = info["individual"].to_numpy()
-    kept_ids = kept.sample_id
-    rows = []
-    for i, j, mm, nc in zip(pairs.i, pairs.j, pairs.mismatches, loci.n_compared, strict=True):
-        same = ind[i] is not None and ind[i] == ind[j]
-        if not same and mm > m - 1e-9:
-            kind = "split_near_threshold"
-        elif not same:
-            kind = "different_within_threshold"
-        elif mm > max(m - margin, 0):
-            kind = "joined_near_threshold"
-        else:
-            continue
-        rows.append((kept_ids[i], kept_ids[j], mm, int(nc), ind[i], ind[j], kind))
-    return pd.DataFrame(rows, columns=columns)
+    ind = info["individual"].to_numpy(dtype=object)
+    ids = np.asarray(kept.sample_id, dtype=object)
+    a, b = ind[pairs.i], ind[pairs.j]
+    same = ~pd.isna(a) & (a == b)
+    return _near_frame(
+        ids[pairs.i], ids[pairs.j], a, b, same, pairs.mismatches, loci.n_compared, m, margin
+    )
 
 
 def _near_catalogue(kept, known, info, m, margin, include_sex, num_threads) -> pd.DataFrame:
@@ -886,27 +1003,8 @@ def _near_catalogue(kept, known, info, m, margin, include_sex, num_threads) -> p
         num_threads=num_threads,
     )
     loci = _mm.mismatch_pairs(ca, cb, pairs.i, pairs.j)
-    ind = info["individual"].to_numpy()
-    kid = np.asarray(known.sample_id)
-    kept_ids = kept.sample_id
-    rows = []
-    for i, j, mm, nc in zip(pairs.i, pairs.j, pairs.mismatches, loci.n_compared, strict=True):
-        if ind[i] == kid[j]:
-            if mm <= max(m - margin, 0):
-                continue
-            kind = "joined_near_threshold"
-        else:
-            kind = "split_near_threshold" if mm > m - 1e-9 else "different_within_threshold"
-        rows.append((kept_ids[i], kid[j], mm, int(nc), ind[i], kid[j], kind))
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "sample_a",
-            "sample_b",
-            "mismatches",
-            "n_loci_compared",
-            "individual_a",
-            "individual_b",
-            "kind",
-        ],
-    )
+    ind = info["individual"].to_numpy(dtype=object)
+    kid = np.asarray(known.sample_id, dtype=object)
+    ids = np.asarray(kept.sample_id, dtype=object)
+    a, b = ind[pairs.i], kid[pairs.j]
+    return _near_frame(ids[pairs.i], b, a, b, a == b, pairs.mismatches, loci.n_compared, m, margin)

@@ -159,3 +159,35 @@ def pair_likelihoods(x, y, p, ado, fa):
                     if t2:
                         fs += w * t1 * t2 * e1 * _event_prob(y, g2, p, ado, fa)
     return same, fs, px, py
+
+
+def consensus(values):
+    """Best genotype of one individual, rows in priority order: per locus the most
+    frequent complete call as a multiset (ties: the earlier row); partial calls only
+    when no row has a complete one; alleles ascending, missing last."""
+    n, n_loci, ploidy = values.shape
+    out = np.full((n_loci, ploidy), -1, dtype=values.dtype)
+    for j in range(n_loci):
+        calls = [tuple(sorted(int(v) for v in values[s, j])) for s in range(n)]
+        complete = [c for c in calls if min(c) >= 0]
+        pool = complete or [c for c in calls if max(c) >= 0]
+        if not pool:
+            continue
+        counts = Counter(pool)
+        best = max(counts.values())
+        choice = next(c for c in pool if counts[c] == best)
+        out[j] = sorted(choice, key=lambda v: (v < 0, v))
+    return out
+
+
+def greedy_leaders(n, pairs, order):
+    """Rows visited in ``order`` become leaders unless a neighbour already is one."""
+    neighbours = {r: set() for r in range(n)}
+    for a, b in pairs:
+        neighbours[a].add(b)
+        neighbours[b].add(a)
+    leaders = set()
+    for r in order:
+        if not neighbours[r] & leaders:
+            leaders.add(r)
+    return sorted(leaders)
