@@ -299,7 +299,8 @@ def command(
     for path in output_paths(None, output, with_snps=int(resolved["n_snp"]) > 0, with_mtdna=panel is not None):
         check_output(path, force)
     try:
-        result = simulate_batch(seed=seed, preset=preset, mtdna_panel=panel, mtdna=mtdna, **params)
+        extra = {"mtdna_panel": panel, "mtdna": mtdna} if panel is not None else {}
+        result = simulate_batch(seed=seed, preset=preset, **extra, **params)
     except SimulationError as exc:
         raise click.UsageError(str(exc)) from None
     if seed is None:
