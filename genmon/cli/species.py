@@ -77,5 +77,6 @@ def call(reads, reference, output, min_identity, min_margin, min_length, force) 
 def build_reference(genbank, output, force) -> None:
     """Build a cytochrome b reference panel from GenBank flat files."""
     _check(output, force)
+    output.parent.mkdir(parents=True, exist_ok=True)
     n = write_reference_file(list(genbank), output)
     click.echo(f"wrote {output}: {n} reference sequences", err=True)

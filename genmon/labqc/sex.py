@@ -54,7 +54,8 @@ from ..exceptions import InputError, ModelError, Problem, ProblemLog
 from ..model import GenotypeTable
 from ._replicates import group_replicates
 
-__all__ = ["SexMarker", "AMELOGENIN", "call_sex", "read_sex_markers", "read_species_calls", "call_sex_files"]
+__all__ = ["SexMarker", "AMELOGENIN", "call_sex", "read_sex_markers", "read_species_calls", "read_sex_calls",
+           "call_sex_files"]
 
 
 @dataclass(frozen=True)
@@ -304,6 +305,19 @@ def read_species_calls(path: str | Path) -> dict[str, str]:
     if "sample" not in df.columns or "call" not in df.columns:
         raise InputError(Problem("no sample and call columns", "a table written by genmon species call", str(path)))
     return {r["sample"]: r["call"] for r in df.to_dict("records") if r["call"] not in ("", "uncertain", "NA")}
+
+
+def read_sex_calls(path: str | Path) -> dict[str, str]:
+    """Sample -> ``F``/``M`` from a ``genmon sex`` table (``unknown`` calls left out)."""
+    path = Path(path)
+    try:
+        df = pd.read_csv(path, sep="\t", comment="#", dtype=str, keep_default_na=False)
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise InputError(Problem(f"an unreadable table ({exc.__class__.__name__})", "a sex table",
+                                 str(path))) from None
+    if "sample" not in df.columns or "sex" not in df.columns:
+        raise InputError(Problem("no sample and sex columns", "a table written by genmon sex", str(path)))
+    return {r["sample"]: r["sex"] for r in df.to_dict("records") if r["sex"] in ("F", "M")}
 
 
 def call_sex_files(
