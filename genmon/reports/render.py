@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import datetime as _dt
 import json
+import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -328,4 +329,6 @@ def write_report(run_dir: str | Path, output: str | Path, title: str = "genmon b
     for table in tables:
         table.frame.to_csv(folder / table.file, sep="\t", index=False, lineterminator="\n")
         written.append(folder / table.file)
+    logging.getLogger(__name__).info("report %s: %d sections, %d tables (TSV in %s)", output,
+                                     html.count("<h2 id="), len(tables), folder)
     return written
