@@ -11,13 +11,12 @@ Every reader validates the whole file and raises one
 from __future__ import annotations
 
 import importlib
+import logging
 import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import logging
 
 from ..exceptions import InputError, Problem
 from ..model import GenotypeTable
