@@ -67,16 +67,20 @@ class GenmonGroup(click.Group):
             warnings.showwarning = _show_warning
             return self._invoke_reporting_errors(ctx)
 
+    def resolve_command(self, ctx: click.Context, args: list[str]):
+        name, command, rest = super().resolve_command(ctx, args)
+        ctx.meta["genmon.command"] = name  # for the log lines of _invoke_reporting_errors
+        return name, command, rest
+
     def _invoke_reporting_errors(self, ctx: click.Context):
-        name = " ".join(a for a in ctx.protected_args[:2] if not a.startswith("-")) or "genmon"
         start = time.perf_counter()
         try:
             result = super().invoke(ctx)
-            logger.info("genmon %s: done in %.2f s", name, time.perf_counter() - start)
+            logger.info("genmon %s: done in %.2f s", ctx.meta.get("genmon.command"), time.perf_counter() - start)
             return result
         except GenmonError as exc:
-            logger.info("genmon %s: stopped after %.2f s (%s)", name, time.perf_counter() - start,
-                        type(exc).__name__)
+            logger.info("genmon %s: stopped after %.2f s (%s)", ctx.meta.get("genmon.command"),
+                        time.perf_counter() - start, type(exc).__name__)
             if ctx.obj and ctx.obj.get("debug"):
                 raise
             problems = exc.problems if isinstance(exc, InputError) else [exc]

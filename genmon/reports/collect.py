@@ -4,9 +4,9 @@ A run directory holds one sub-directory per step, named after the command
 (``species``, ``sex``, ``consensus``, ``identify``, ``markers``, ``relate``,
 ``ne``, ``census``), as ``pipelines/demo.sh`` and the Snakemake workflow write
 them.  Each step is optional: the report shows the sections the data allow.
-A step's provenance is its ``run.json``, or for the one-table commands
-(``genmon species call``, ``genmon sex``) the ``# {...}`` line that heads
-their table.
+A step's provenance is its ``run.json``; for the one-table commands
+(``genmon species call``, ``genmon sex``) it is ``<table>.run.json`` beside the
+table, or else the ``# {...}`` line that heads the table.
 """
 
 from __future__ import annotations
@@ -87,6 +87,9 @@ def collect_run(run_dir: str | Path) -> list[StepOutputs]:
         if (d / "run.json").is_file():
             step.provenance = json.loads((d / "run.json").read_text())
         elif spec["tables"] and (d / spec["tables"][0]).is_file():
-            step.provenance = _header_provenance(d / spec["tables"][0])
+            main = d / spec["tables"][0]
+            manifest = main.with_name(main.stem + ".run.json")
+            step.provenance = (json.loads(manifest.read_text()) if manifest.is_file()
+                               else _header_provenance(main))
         found.append(step)
     return found
