@@ -15,6 +15,9 @@ seed=2024
 
 step() { printf '\n== %s\n' "$1" >&2; }
 
+step "import: validate the batch and the sample sheet"
+mkdir -p "$out/import"
+genmon validate "$demo/replicates.long.csv" --sample-sheet "$demo/sample_sheet.csv" > "$out/import/validation.txt"
 step "consensus genotypes and genotyping-error rates"
 genmon consensus "$demo/replicates.long.csv" --sample-sheet "$demo/sample_sheet.csv" -o "$out/consensus" --force
 step "species identification from cytochrome b reads"
