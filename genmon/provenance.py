@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+import logging
 import platform
 import sys
 from collections.abc import Iterable, Mapping
@@ -91,6 +92,9 @@ def make_provenance(
         between identical runs.
     """
     ts = (timestamp or _dt.datetime.now(_dt.UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    inputs = list(inputs)
+    for p in inputs:
+        logging.getLogger(__name__).debug("input %s: sha256 %s", p, sha256_file(p))
     return {
         "schema": SCHEMA_VERSION,
         "software": "genmon",

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job on the bundled demo season (test_data/demo/): raw replicate PCRs and a
-# field sample sheet -> consensus genotypes and error rates -> individuals and
-# captures -> marker statistics -> relatedness -> Ne -> abundance -> one HTML report.
+# field sample sheet -> consensus genotypes and error rates -> species (cytb reads) and
+# sex -> individuals and captures -> marker statistics -> relatedness -> Ne -> abundance
+# -> one HTML report.
 # Every step is one genmon command; each writes run.json with its provenance.
 #
 # Usage: bash pipelines/demo.sh [OUTPUT_DIR]     (default: demo_out)
@@ -14,10 +15,24 @@ seed=2024
 
 step() { printf '\n== %s\n' "$1" >&2; }
 
+step "import: validate the batch and the sample sheet"
+mkdir -p "$out/import"
+genmon validate "$demo/replicates.long.csv" --sample-sheet "$demo/sample_sheet.csv" > "$out/import/validation.txt"
 step "consensus genotypes and genotyping-error rates"
 genmon consensus "$demo/replicates.long.csv" --sample-sheet "$demo/sample_sheet.csv" -o "$out/consensus" --force
+step "species identification from cytochrome b reads"
+cytb="$root/test_data/felid-cytb"
+genmon species build-reference "$cytb/felidae_cytb.gb" "$cytb/amur_leopard_cytb_AB817078_AB817079.gb" \
+    -o "$out/species/panel.fasta" --force
+genmon species call "$demo/mtdna_reads.fastq" --reference "$out/species/panel.fasta" \
+    -o "$out/species/species.tsv" --force
+step "sex from the SRY/ZFX marker"
+genmon sex "$demo/replicates.long.csv" --markers "$demo/sex_markers.tsv" --species "$out/species/species.tsv" \
+    -o "$out/sex/sex.tsv" --force
 step "individual identification"
-genmon identify "$out/consensus/consensus.csv" -o "$out/identify" --force
+# samples whose cytb says another species are left out; sex calls give each individual its sex
+genmon identify "$out/consensus/consensus.csv" --sex-calls "$out/sex/sex.tsv" \
+    --species-calls "$out/species/species.tsv" --target-species "Panthera pardus" -o "$out/identify" --force
 # marker statistics, relatedness and Ne are about individuals, not samples:
 # they read one consensus genotype per identified individual.
 step "marker statistics (diversity, HWE, PI/PIsibs, LD)"

@@ -14,7 +14,11 @@ pytest.importorskip("snakemake")
 
 ROOT = Path(__file__).resolve().parent.parent
 STEP_OUTPUTS = {
+    "validate": "import/validation.txt",
     "consensus": "consensus/consensus.csv",
+    "species_panel": "species/panel.fasta",
+    "species": "species/species.tsv",
+    "sex": "sex/sex.tsv",
     "identify": "identify/individuals.csv",
     "markers": "markers/locus_stats.tsv",
     "relate": "relate/pairs.tsv",
@@ -53,6 +57,14 @@ def test_demo_workflow_reruns_only_what_changed(tmp_path):
     before = {step: (results / out).stat().st_mtime_ns for step, out in STEP_OUTPUTS.items()}
     html = (results / "report.html").read_text()
     assert "Abundance" in html and "Individual identification" in html
+    # species and sex ran before identify, which used them
+    assert '<h2 id="species-sex">Species and sex calls</h2>' in html
+    assert before["validate"] < before["consensus"] < before["identify"]
+    assert before["species"] < before["sex"] < before["identify"]
+    assert "valid, 867 replicate rows x 15 loci" in (results / "import/validation.txt").read_text()
+    individuals = (results / "identify/individuals.tsv").read_text()
+    assert "\tF\t" in individuals and "\tM\t" in individuals
+    assert (results / "identify/other_species.tsv").is_file()
 
     # Change one input that only the census reads: Snakemake 9 reruns a job when an input
     # is newer *and* its content changed (a bare `touch` is not enough).

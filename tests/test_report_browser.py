@@ -32,6 +32,11 @@ def report(tmp_path_factory):
     vals = rng.choice([150, 152, 156, 160], size=(25, 6, 2))
     table = GenotypeTable.from_alleles(vals, [f"L{i}" for i in range(6)], sample_ids=[f"PPO-{i:03d}" for i in range(25)])
     write_genotypes(table, root / "individuals.csv", "wide")
+    (root / "run/species").mkdir(parents=True)
+    (root / "run/species/species.tsv").write_text(
+        "sample\tcall\tspecies\tgroup\tidentity\tmargin\talignment_length\n"
+        "PPO-000\tPanthera pardus\tPanthera pardus\tleopard\t0.99\t0.07\t400\n"
+        "X-001\tuncertain\tNA\tNA\tNA\tNA\t0\n")
     runner = CliRunner()
     for args in (["relate", str(root / "individuals.csv"), "-o", str(root / "run/relate")],
                  ["markers", str(root / "individuals.csv"), "-o", str(root / "run/markers"), "--seed", "1",
@@ -64,6 +69,9 @@ def test_report_renders_in_chromium(report):
     driver = _driver()
     try:
         driver.get(report.as_uri())
+        # the species and sex section (tables only) is there and laid out
+        section = driver.find_element("id", "species-sex")
+        assert section.text == "Species and sex calls" and section.size["width"] > 100
         figures = driver.find_elements("css selector", "figure")
         assert figures, "no figures in the report"
         for fig in figures:

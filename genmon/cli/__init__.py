@@ -19,6 +19,7 @@ import importlib
 import logging
 import pkgutil
 import sys
+import time
 import warnings
 
 import click
@@ -66,10 +67,20 @@ class GenmonGroup(click.Group):
             warnings.showwarning = _show_warning
             return self._invoke_reporting_errors(ctx)
 
+    def resolve_command(self, ctx: click.Context, args: list[str]):
+        name, command, rest = super().resolve_command(ctx, args)
+        ctx.meta["genmon.command"] = name  # for the log lines of _invoke_reporting_errors
+        return name, command, rest
+
     def _invoke_reporting_errors(self, ctx: click.Context):
+        start = time.perf_counter()
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            logger.info("genmon %s: done in %.2f s", ctx.meta.get("genmon.command"), time.perf_counter() - start)
+            return result
         except GenmonError as exc:
+            logger.info("genmon %s: stopped after %.2f s (%s)", ctx.meta.get("genmon.command"),
+                        time.perf_counter() - start, type(exc).__name__)
             if ctx.obj and ctx.obj.get("debug"):
                 raise
             problems = exc.problems if isinstance(exc, InputError) else [exc]
@@ -119,7 +130,10 @@ def cli(ctx: click.Context, verbose: int, quiet: bool, debug: bool) -> None:
     ctx.ensure_object(dict)
     ctx.obj.update(verbose=verbose, quiet=quiet, debug=debug)
     level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
-    logging.basicConfig(level=level, format="%(levelname)s: %(message)s", stream=sys.stderr, force=True)
+    # -v/-vv raise genmon's own loggers only: other libraries (matplotlib's font search) stay at warnings
+    logging.basicConfig(level=max(level, logging.WARNING), format="%(levelname)s: %(message)s", stream=sys.stderr,
+                        force=True)
+    logger.setLevel(level)
     if quiet:
         warnings.simplefilter("ignore", GenmonWarning)
 

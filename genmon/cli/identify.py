@@ -15,6 +15,8 @@ from ..identify.core import METHODS, identify_individuals
 from ..identify.likelihood import ErrorRates
 from ..identify.output import write_identify
 from ..io import read_genotypes
+from ..labqc.sex import read_sex_calls, read_species_calls
+from ..labqc.species import GROUPS
 from ..provenance import make_provenance
 from ._options import (
     check_output,
@@ -84,6 +86,26 @@ def _error_rates(path: Path | None, ado: float, fa: float, loci: list[str]) -> E
     if problems:
         raise InputError(problems)
     return ErrorRates(np.array([rates[x][0] for x in loci]), np.array([rates[x][1] for x in loci]))
+
+
+def _keep_target_species(table, calls: dict[str, str], target: str):
+    """The table without samples called as another species, and those samples with their call."""
+    want = " ".join(target.split()[:2])
+
+    def is_target(species: str) -> bool:
+        return species == want or GROUPS.get(species, "other") == target.strip().lower()
+
+    ids = table.sample_id.astype(str)
+    drop = np.array([s in calls and not is_target(calls[s]) for s in ids], dtype=bool)
+    other = pd.DataFrame({"sample": ids[drop], "species": [calls[s] for s in ids[drop]]}, dtype=object)
+    return table.subset(samples=~drop), other
+
+
+def _with_sex_calls(table, calls: dict[str, str]):
+    samples = table.samples.copy()
+    old = samples["sex"] if "sex" in samples else pd.Series(None, index=samples.index, dtype=object)
+    samples["sex"] = [calls.get(str(s), o) for s, o in zip(samples["sample_id"], old, strict=True)]
+    return table.with_samples(samples)
 
 
 @click.command("identify")
@@ -204,6 +226,27 @@ def _error_rates(path: Path | None, ado: float, fa: float, loci: list[str]) -> E
     show_default=True,
     help="With --db: name of the catalogue in the database.",
 )
+@click.option(
+    "--sex-calls",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Sex calls from 'genmon sex': a sample's F/M call replaces its sample-sheet sex, so that "
+    "individuals.tsv gives each individual its sex (or 'conflict').",
+)
+@click.option(
+    "--species-calls",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Species calls from 'genmon species call': samples called as another species than "
+    "--target-species are left out (listed in other_species.tsv); uncertain calls are kept.",
+)
+@click.option(
+    "--target-species",
+    default=None,
+    metavar="SPECIES",
+    help="The species identified here with --species-calls: a binomial (Panthera pardus; a subspecies "
+    "name counts as its species) or a group (leopard, tiger).",
+)
 @threads_option
 @force_option
 def command(
@@ -226,6 +269,9 @@ def command(
     batch: str | None,
     db: str | None,
     db_catalogue: str,
+    sex_calls: Path | None,
+    species_calls: Path | None,
+    target_species: str | None,
     threads: int,
     force: bool,
 ) -> None:
@@ -238,8 +284,18 @@ def command(
         raise click.UsageError("give either GENOTYPES or --db")
     if db is not None and (catalogue is not None or save_catalogue is not None):
         raise click.UsageError("--db keeps the catalogue in the database; drop --catalogue/--save-catalogue")
+    if (species_calls is None) != (target_species is None):
+        raise click.UsageError("--species-calls and --target-species go together")
+    species_of = read_species_calls(species_calls) if species_calls is not None else None
+    sex_of = read_sex_calls(sex_calls) if sex_calls is not None else None
+    left_out = []
 
     def run(table, cat):
+        if species_of is not None:
+            table, other = _keep_target_species(table, species_of, target_species)
+            left_out.append(other)
+        if sex_of is not None:
+            table = _with_sex_calls(table, sex_of)
         if cat is None and species is not None:
             cat = new_catalogue(table, id_pattern or "IND-{n:04d}", species=species)
         loci = cat.loci if cat is not None else table.locus_id
@@ -258,6 +314,7 @@ def command(
             num_threads=threads,
         )
 
+    extra_inputs = [f for f in (error_rates, sex_calls, species_calls) if f is not None]
     if db is not None:
         from ..db.steps import identify_in_database
 
@@ -271,25 +328,26 @@ def command(
                 err=True,
             )
             return
-        if error_rates:
-            provenance["inputs"] = make_provenance(inputs=[error_rates])["inputs"]
-        write_identify(result, out_dir, provenance)
+        provenance["inputs"] = make_provenance(inputs=extra_inputs)["inputs"]
     else:
         table = read_genotypes(genotypes, fmt, **reader_options(missing))
         cat = read_catalogue(catalogue) if catalogue is not None else None
         result = run(table, cat)
-        inputs = (
-            [genotypes]
-            + ([error_rates] if error_rates else [])
-            + ([catalogue / "catalogue.json"] if catalogue else [])
-        )
-        write_identify(result, out_dir, make_provenance(parameters=result.parameters, inputs=inputs))
-        if save_catalogue is not None:
-            write_catalogue(result.catalogue, save_catalogue)
+        inputs = [genotypes] + extra_inputs + ([catalogue / "catalogue.json"] if catalogue else [])
+        params = dict(result.parameters)
+        if species_calls is not None:
+            params["target_species"] = target_species
+        provenance = make_provenance(parameters=params, inputs=inputs)
+    write_identify(result, out_dir, provenance)
+    if left_out:
+        left_out[0].to_csv(out_dir / "other_species.tsv", sep="\t", index=False, lineterminator="\n")
+    if save_catalogue is not None:
+        write_catalogue(result.catalogue, save_catalogue)
     s = result.summary
     click.echo(
         f"wrote {out_dir}/assignments.tsv: {s['n_samples']} samples, {s['n_individuals']} individuals "
         f"({s['n_new']} new, {s['n_recaptured']} recaptured), {s['n_ambiguous']} ambiguous, "
-        f"{s['n_unassigned']} unassigned",
+        f"{s['n_unassigned']} unassigned"
+        + (f"; {len(left_out[0])} samples of other species left out" if left_out else ""),
         err=True,
     )

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 import click
@@ -13,12 +10,14 @@ import click
 from ..labqc.sex import call_sex_files
 from ..provenance import make_provenance
 from ._options import force_option, format_choice, missing_option, reader_options
+from ._output import write_table_with_provenance
 
 
 @click.command("sex")
 @click.argument("batch", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="TSV to write, one row per field sample (a '# ' provenance line first).")
+              help="TSV to write, one row per field sample (a '# ' provenance line first; the run manifest, "
+                   "with the timestamp, beside it as <name>.run.json).")
 @click.option("--markers", "markers_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Sex-marker table (locus, kind xy|y, x_sizes, y_sizes, tolerance, control, unreliable_in); "
                    "default: felid amelogenin at locus AMEL (X 214, Y 194 bp).")
@@ -43,17 +42,7 @@ def command(batch, output, markers_file, species_file, from_format, min_male, mi
                            min_male=min_male, min_female=min_female)
     inputs = [*batch] + [f for f in (markers_file, species_file) if f is not None]
     prov = make_provenance("genmon " + " ".join(sys.argv[1:]), params, None, inputs)
-    text = "# " + json.dumps(prov, sort_keys=True) + "\n" + table.to_csv(sep="\t", index=False, na_rep="NA",
-                                                                          lineterminator="\n")
-    output.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.tmp-", dir=output.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, output)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_table_with_provenance(output, table, prov)
     counts = table["sex"].value_counts()
     click.echo(f"wrote {output}: {counts.get('F', 0)} F, {counts.get('M', 0)} M, {counts.get('unknown', 0)} unknown",
                err=True)

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from ..labqc.species import load_panel
 from ..simulate import (
     ADO_MODELS,
     PRESETS,
@@ -21,7 +22,8 @@ from ._options import check_output, force_option, seed_option
 
 #: CLI option name -> simulate_batch parameter (same name with "_" unless listed).
 _RENAMED = {"occasions": "n_occasions"}
-_NOT_PARAMETERS = ("output", "seed", "preset", "force", "season_start", "season_end")
+_NOT_PARAMETERS = ("output", "seed", "preset", "force", "season_start", "season_end", "mtdna_panel",
+                   "mtdna_target", "mtdna_haplotypes", "mtdna_non_target")
 
 
 def _weights(text: str, option: str) -> dict[str, float]:
@@ -55,10 +57,14 @@ def _command_line(ctx: click.Context) -> str:
     words = ["genmon", "simulate"]
     for param in ctx.command.params:
         value = ctx.params.get(param.name)
-        if value is None or value is False or param.name == "force":
+        if value is None or value is False or value == () or param.name == "force":
             continue
         flag = max(param.opts, key=len)
-        words += [flag] if value is True else [flag, str(value)]
+        if isinstance(value, tuple):
+            for v in value:
+                words += [flag, str(v)]
+        else:
+            words += [flag] if value is True else [flag, str(value)]
     return shlex.join(words)
 
 
@@ -207,6 +213,33 @@ def _command_line(ctx: click.Context) -> str:
     default=None,
     help="amplification: a heterozygote shows one allele with the ADO rate; allele: each allele copy drops independently.",
 )
+@click.option(
+    "--mtdna-panel",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Cytochrome b reference panel (GenBank or a 'genmon species build-reference' FASTA; repeatable): "
+    "also write one species-ID read per sample drawn from it (mtdna_reads.fastq, truth_species.tsv) "
+    "and add screened samples of other species.",
+)
+@click.option(
+    "--mtdna-target",
+    default=None,
+    metavar="SPECIES",
+    help="Species of the simulated population in the panel [default: Panthera pardus].",
+)
+@click.option(
+    "--mtdna-haplotypes",
+    default=None,
+    metavar="ACC,...",
+    help="Panel accessions the founders' haplotypes are drawn from [default: every sequence of the target].",
+)
+@click.option(
+    "--mtdna-non-target",
+    default=None,
+    metavar="SPECIES=N,...",
+    help="Screened samples of other species, e.g. 'Panthera tigris=8,absent=4' (absent: a carnivore "
+    "outside the panel) [default: 8 tigers, 10 leopard cats, 2 lynx, 3 cats, 4 absent].",
+)
 @force_option
 @click.pass_context
 def command(
@@ -224,6 +257,8 @@ def command(
     exact coordinates, snps.vcf when SNPs are asked for, and the truth:
     truth_samples.tsv, truth_genotypes.csv, truth_errors.csv, pedigree.tsv
     and truth.json (parameters, seed, expected and realised Ne, provenance).
+    With --mtdna-panel also mtdna_reads.fastq (one cytochrome b read per
+    sample, and screened samples of other species) and truth_species.tsv.
     The same seed gives the same files.
     """
     params: dict[str, Any] = {}
@@ -247,10 +282,25 @@ def command(
         resolved = resolve_parameters(preset, **params)
     except SimulationError as exc:
         raise click.UsageError(str(exc)) from None
-    for path in output_paths(None, output, with_snps=int(resolved["n_snp"]) > 0):
+    panel, mtdna = None, {}
+    if options.get("mtdna_panel"):
+        panel = load_panel(options["mtdna_panel"])
+        if options.get("mtdna_target"):
+            mtdna["target_species"] = options["mtdna_target"]
+        if options.get("mtdna_haplotypes"):
+            mtdna["haplotypes"] = [a.strip() for a in options["mtdna_haplotypes"].split(",") if a.strip()]
+        if options.get("mtdna_non_target"):
+            counts = _weights(options["mtdna_non_target"], "--mtdna-non-target")
+            if any(v < 0 or v != int(v) for v in counts.values()):
+                raise click.BadParameter("counts must be whole numbers >= 0", param_hint="--mtdna-non-target")
+            mtdna["non_target"] = {k: int(v) for k, v in counts.items()}
+    elif any(options.get(k) for k in ("mtdna_target", "mtdna_haplotypes", "mtdna_non_target")):
+        raise click.UsageError("--mtdna-target, --mtdna-haplotypes and --mtdna-non-target need --mtdna-panel")
+    for path in output_paths(None, output, with_snps=int(resolved["n_snp"]) > 0, with_mtdna=panel is not None):
         check_output(path, force)
     try:
-        result = simulate_batch(seed=seed, preset=preset, **params)
+        extra = {"mtdna_panel": panel, "mtdna": mtdna} if panel is not None else {}
+        result = simulate_batch(seed=seed, preset=preset, **extra, **params)
     except SimulationError as exc:
         raise click.UsageError(str(exc)) from None
     if seed is None:

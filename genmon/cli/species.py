@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 import click
@@ -13,18 +10,7 @@ import click
 from ..labqc.species import call_species_files, write_reference_file
 from ..provenance import make_provenance
 from ._options import force_option
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.tmp-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+from ._output import write_table_with_provenance
 
 
 def _check(path: Path, force: bool) -> None:
@@ -56,7 +42,8 @@ def command() -> None:
               help="Reference panel: GenBank flat file(s) of the panel, or a FASTA written by "
                    "'genmon species build-reference'.")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="TSV to write, one row per sample (a '# ' provenance line first).")
+              help="TSV to write, one row per sample (a '# ' provenance line first; the run manifest, "
+                   "with the timestamp, beside it as <name>.run.json).")
 @click.option("--min-identity", type=click.FloatRange(0, 1), default=0.97, show_default=True,
               help="Below this identity to the best reference the call is 'uncertain'.")
 @click.option("--min-margin", type=click.FloatRange(0, 1), default=0.01, show_default=True,
@@ -79,9 +66,7 @@ def call(reads, reference, output, min_identity, min_margin, min_length, force) 
               "reference": str(reference)}
     table = call_species_files(list(reads), reference, **{k: v for k, v in params.items() if k != "reference"})
     prov = make_provenance("genmon " + " ".join(sys.argv[1:]), params, None, [*reads, reference])
-    text = "# " + json.dumps(prov, sort_keys=True) + "\n" + table.to_csv(
-        sep="\t", index=False, na_rep="NA", float_format="%.6f", lineterminator="\n")
-    _write_atomic(output, text)
+    write_table_with_provenance(output, table, prov, float_format="%.6f")
     uncertain = int((table["call"] == "uncertain").sum())
     click.echo(f"wrote {output}: {len(table)} samples, {uncertain} uncertain", err=True)
 
@@ -101,5 +86,6 @@ def build_reference(sources, output, force) -> None:
     ('>ACCESSION Genus species ...').
     """
     _check(output, force)
+    output.parent.mkdir(parents=True, exist_ok=True)
     n = write_reference_file(list(sources), output)
     click.echo(f"wrote {output}: {n} reference sequences", err=True)

@@ -11,6 +11,7 @@ Every reader validates the whole file and raises one
 from __future__ import annotations
 
 import importlib
+import logging
 import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,6 +20,8 @@ from typing import Any
 
 from ..exceptions import InputError, Problem
 from ..model import GenotypeTable
+
+logger = logging.getLogger(__name__)
 
 __all__ = [
     "FormatSpec",
@@ -124,7 +127,9 @@ def read_genotypes(path: str | Path, format: str | None = None, **options: Any) 
     spec = FORMATS.get(name)
     if spec is None or spec.reader is None:
         raise InputError(Problem(f'format "{name}"', "a readable format: " + ", ".join(sorted(n for n, s in FORMATS.items() if s.reader)), str(path)))
-    return spec.reader(path, **options)
+    table = spec.reader(path, **options)
+    logger.info("read %s (%s): %d rows x %d loci", path, name, table.n_samples, table.n_loci)
+    return table
 
 
 def write_genotypes(table: GenotypeTable, path: str | Path, format: str | None = None, **options: Any) -> None:

@@ -54,7 +54,8 @@ from ..exceptions import InputError, ModelError, Problem, ProblemLog
 from ..model import GenotypeTable
 from ._replicates import group_replicates
 
-__all__ = ["SexMarker", "AMELOGENIN", "call_sex", "read_sex_markers", "read_species_calls", "call_sex_files"]
+__all__ = ["SexMarker", "AMELOGENIN", "call_sex", "read_sex_markers", "read_species_calls", "read_sex_calls",
+           "call_sex_files"]
 
 
 @dataclass(frozen=True)
@@ -293,17 +294,28 @@ def read_sex_markers(path: str | Path) -> list[SexMarker]:
     return markers
 
 
-def read_species_calls(path: str | Path) -> dict[str, str]:
-    """Sample -> species from a ``genmon species call`` table (``uncertain`` calls left out)."""
+def _read_calls(path: str | Path, column: str, what: str, command: str) -> list[dict]:
+    """Rows of a one-table call file (``sample`` and ``column``), its ``#`` provenance line skipped."""
     path = Path(path)
     try:
         df = pd.read_csv(path, sep="\t", comment="#", dtype=str, keep_default_na=False)
     except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise InputError(Problem(f"an unreadable table ({exc.__class__.__name__})", "a species table",
-                                 str(path))) from None
-    if "sample" not in df.columns or "call" not in df.columns:
-        raise InputError(Problem("no sample and call columns", "a table written by genmon species call", str(path)))
-    return {r["sample"]: r["call"] for r in df.to_dict("records") if r["call"] not in ("", "uncertain", "NA")}
+        raise InputError(Problem(f"an unreadable table ({exc.__class__.__name__})", what, str(path))) from None
+    if "sample" not in df.columns or column not in df.columns:
+        raise InputError(Problem(f"no sample and {column} columns", f"a table written by {command}", str(path)))
+    return df.to_dict("records")
+
+
+def read_species_calls(path: str | Path) -> dict[str, str]:
+    """Sample -> species from a ``genmon species call`` table (``uncertain`` calls left out)."""
+    rows = _read_calls(path, "call", "a species table", "genmon species call")
+    return {r["sample"]: r["call"] for r in rows if r["call"] not in ("", "uncertain", "NA")}
+
+
+def read_sex_calls(path: str | Path) -> dict[str, str]:
+    """Sample -> ``F``/``M`` from a ``genmon sex`` table (``unknown`` calls left out)."""
+    rows = _read_calls(path, "sex", "a sex table", "genmon sex")
+    return {r["sample"]: r["sex"] for r in rows if r["sex"] in ("F", "M")}
 
 
 def call_sex_files(

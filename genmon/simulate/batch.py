@@ -21,10 +21,12 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import GenmonError
+from ..labqc.species import ReferencePanel
 from ..model import GenotypeTable, Locus
 from ..provenance import make_provenance
 from .genotyping import ADO_MODELS, QUALITY_CLASSES, ReplicateCalls, genotype_replicates
 from .markers import SEX_MARKERS, make_sex_marker, make_snp_loci, make_str_loci
+from .mtdna import MtdnaReads, resolve_mtdna, simulate_mtdna_reads, write_fastq
 from .population import Population, simulate_population
 from .sampling import sample_individuals
 
@@ -138,6 +140,8 @@ class SimulationResult:
         The parameters used (defaults, preset and overrides resolved).
     seed
         The seed used (drawn when none was given).
+    mtdna
+        Species-identification reads and their truth (with ``mtdna_panel``).
     """
 
     replicates: GenotypeTable
@@ -152,6 +156,7 @@ class SimulationResult:
     parameters: dict[str, Any]
     seed: int
     population: Population = field(repr=False, default=None)  # type: ignore[assignment]
+    mtdna: MtdnaReads | None = field(repr=False, default=None)
 
     def __repr__(self) -> str:
         return (
@@ -290,7 +295,11 @@ def _draw_seed() -> int:
 
 
 def simulate_batch(
-    seed: int | None = None, preset: str | None = None, **parameters: Any
+    seed: int | None = None,
+    preset: str | None = None,
+    mtdna_panel: ReferencePanel | None = None,
+    mtdna: Mapping[str, Any] | None = None,
+    **parameters: Any,
 ) -> SimulationResult:
     """Simulate a non-invasive monitoring batch with known truth.
 
@@ -300,6 +309,13 @@ def simulate_batch(
         Seed of all randomness; ``None`` draws one (recorded in the result).
     preset
         A name from :data:`PRESETS` (e.g. ``"amur-leopard"``).
+    mtdna_panel
+        A cytochrome *b* reference panel: with it every field sample also
+        gets a species-identification read, and screened samples of other
+        species are added (:mod:`genmon.simulate.mtdna`; its own random
+        stream, so the other files do not change).
+    mtdna
+        Overrides of :data:`genmon.simulate.mtdna.MTDNA_DEFAULTS`.
     **parameters
         Overrides of :data:`DEFAULTS`:
 
@@ -336,8 +352,9 @@ def simulate_batch(
     seed = _draw_seed() if seed is None else int(seed)
     if seed < 0:
         raise SimulationError(f"seed must be >= 0, got {seed}")
-    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(6)]
-    rng_markers, rng_pop, rng_sampling, rng_rates, rng_str, rng_snp = streams
+    # A seventh stream for the mtDNA reads leaves the first six (and their files) as they were.
+    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(7)]
+    rng_markers, rng_pop, rng_sampling, rng_rates, rng_str, rng_snp, rng_mtdna = streams
 
     n_str, n_snp = int(params["n_str"]), int(params["n_snp"])
     str_loci = make_str_loci(
@@ -540,9 +557,24 @@ def simulate_batch(
             "rates": "ado/fa/fail_rate are per-locus rates of a medium-quality sample; other classes multiply them",
         },
     }
+    reads = None
+    if mtdna_panel is not None:
+        try:
+            reads = simulate_mtdna_reads(sheet, truth_samples, pedigree, mtdna_panel, rng_mtdna, **dict(mtdna or {}))
+            mtdna_params = resolve_mtdna(**dict(mtdna or {}))
+        except ValueError as exc:
+            raise SimulationError(str(exc)) from None
+        outcome = reads.truth.groupby(["species", "outcome"]).size()
+        truth_info["mtdna"] = {
+            "parameters": mtdna_params,
+            "panel_size": len(mtdna_panel),
+            "samples": {f"{sp} {oc}": int(n) for (sp, oc), n in outcome.items()},
+            "conventions": "one cytb read per sample (FASTQ, Phred+33); non-target samples are screened only "
+            "(no microsatellite replicates); species 'absent' is a carnivore outside the panel",
+        }
     return SimulationResult(
         replicates, truth, snp_replicates, snp_truth, sheet.reset_index(drop=True), truth_samples,
-        pedigree, pd.concat(errors, ignore_index=True), truth_info, params, seed, pop,
+        pedigree, pd.concat(errors, ignore_index=True), truth_info, params, seed, pop, reads,
     )  # fmt: skip
 
 
@@ -585,11 +617,17 @@ OUTPUT_FILES = (
     "truth_errors.csv",
     "pedigree.tsv",
     "truth.json",
+    "mtdna_reads.fastq",
+    "truth_species.tsv",
 )
+_MTDNA_FILES = ("mtdna_reads.fastq", "truth_species.tsv")
 
 
 def output_paths(
-    result: SimulationResult | None, directory: str | Path, with_snps: bool | None = None
+    result: SimulationResult | None,
+    directory: str | Path,
+    with_snps: bool | None = None,
+    with_mtdna: bool | None = None,
 ) -> list[Path]:
     """Paths :func:`write_batch` writes into ``directory``."""
     snps = (
@@ -597,7 +635,12 @@ def output_paths(
         if with_snps is not None
         else (result is not None and result.snp_replicates is not None)
     )
-    return [Path(directory) / name for name in OUTPUT_FILES if snps or name != "snps.vcf"]
+    mtdna = with_mtdna if with_mtdna is not None else (result is not None and result.mtdna is not None)
+    return [
+        Path(directory) / name
+        for name in OUTPUT_FILES
+        if (snps or name != "snps.vcf") and (mtdna or name not in _MTDNA_FILES)
+    ]
 
 
 def write_batch(
@@ -615,7 +658,9 @@ def write_batch(
     truth), ``snps.vcf`` (format ``vcf``, with SNPs), and the truth:
     ``truth_samples.tsv``, ``truth_genotypes.csv`` (format ``wide``),
     ``truth_errors.csv``, ``pedigree.tsv`` and ``truth.json`` (parameters,
-    seed, Ne, loci and provenance).  The CSV headers carry the command.
+    seed, Ne, loci and provenance); with mtDNA reads also
+    ``mtdna_reads.fastq`` (one cytb read per screened sample) and
+    ``truth_species.tsv`` (species, haplotype and outcome of each).  The CSV headers carry the command.
     Everything but the provenance timestamp is identical for the same seed.
     """
     from ..io import write_genotypes
@@ -647,6 +692,9 @@ def write_batch(
     result.errors.to_csv(files["truth_errors.csv"], index=False, lineterminator="\n")
     ped = result.pedigree.copy()
     ped.to_csv(files["pedigree.tsv"], sep="\t", index=False, lineterminator="\n", na_rep="NA")
+    if result.mtdna is not None:
+        write_fastq(result.mtdna.reads, files["mtdna_reads.fastq"])
+        result.mtdna.truth.to_csv(files["truth_species.tsv"], sep="\t", index=False, lineterminator="\n")
     doc = {
         "provenance": make_provenance(command, result.parameters, result.seed),
         "seed": result.seed,
