@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from ..io import read_genotypes
+from ..io._tsv_writer import write_tsv
 from ..provenance import make_provenance
 from ..relate.parentage import ERROR_MODELS, assign_parentage, read_id_source, read_known_mothers
 from ._options import (
@@ -21,7 +22,7 @@ from ._options import (
 
 
 def _write_tsv(frame, path: Path) -> None:
-    frame.to_csv(path, sep="\t", index=False, float_format="%.6f", na_rep="nan", lineterminator="\n")
+    write_tsv(frame, path, float_format="%.6f", na_rep="nan")
 
 
 @click.command("parentage")

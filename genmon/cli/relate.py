@@ -9,6 +9,7 @@ import click
 import numpy as np
 
 from ..io import read_genotypes
+from ..io._tsv_writer import write_tsv
 from ..provenance import make_provenance
 from ..relate import CONVENTIONS, ESTIMATORS, relatedness_power
 from ..relate.pairs import plot_histogram, plot_network, relate_pairs
@@ -39,7 +40,7 @@ def command() -> None:
 
 
 def _write_tsv(frame, path: Path) -> None:
-    frame.to_csv(path, sep="\t", index=False, float_format="%.6f", na_rep="nan", lineterminator="\n")
+    write_tsv(frame, path, float_format="%.6f", na_rep="nan")
 
 
 def _read(source: Path, from_format: str | None, missing: str | None):
