@@ -462,6 +462,7 @@ def assign_parentage(
     allowed: Mapping[str, Iterable[str]] | None = None,
     known_mothers: Mapping[str, str] | None = None,
     sex: str | None = None,
+    sexes: Mapping[str, str] | None = None,
     error_rate: float = 0.01,
     error_model: str = "cervus",
     max_mismatches: int | None = None,
@@ -495,6 +496,10 @@ def assign_parentage(
     sex
         Keep only candidates with this ``sex`` (``F`` or ``M``); a candidate
         without a sex call is an error.
+    sexes
+        Sex calls by id (e.g. the catalogue's, from
+        :func:`genmon.relate.candidates.catalogue_candidates`) used instead of
+        the samples table's ``sex`` column.
     error_rate
         Per-genotype error rate in the likelihood (Kalinowski et al. 2007).
     error_model
@@ -544,12 +549,16 @@ def assign_parentage(
     allowed = {str(k): {str(v) for v in vs} for k, vs in (allowed or {}).items()}
     check("candidate", sorted({v for vs in allowed.values() for v in vs} - set(index)))
     if sex is not None:
-        sexes = table.samples["sex"] if "sex" in table.samples.columns else pd.Series([pd.NA] * len(ids))
-        sex_of = dict(zip(ids, sexes.astype("string").fillna("").tolist(), strict=True))
+        if sexes is None:
+            column = table.samples["sex"] if "sex" in table.samples.columns else pd.Series([pd.NA] * len(ids))
+            sex_of = dict(zip(ids, column.astype("string").fillna("").tolist(), strict=True))
+        else:
+            sex_of = {str(k): str(v) for k, v in sexes.items()}
         for c in cand_ids:
-            if c in index and sex_of.get(c, "") == "":
-                problems.append(Problem(found=f'candidate "{c}" without a sex call',
-                                        expected=f"a sex (F or M) to restrict candidates to {sex}",
+            call = sex_of.get(c, "")
+            if c in index and call.upper() not in ("F", "M"):
+                found = f'candidate "{c}" without a sex call' if call == "" else f'candidate "{c}" with sex "{call}"'
+                problems.append(Problem(found=found, expected=f"a sex (F or M) to restrict candidates to {sex}",
                                         file=source, sample=c))
         cand_ids = [c for c in cand_ids if sex_of.get(c, "").upper() == sex.upper()]
     if problems:
