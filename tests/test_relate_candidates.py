@@ -9,8 +9,9 @@ from click.testing import CliRunner
 
 from genmon import write_genotypes
 from genmon.cli import cli
-from genmon.exceptions import InputError
+from genmon.exceptions import InputError, InputWarning
 from genmon.identify.catalogue import Catalogue, read_catalogue, write_catalogue
+from genmon.model import GenotypeTable
 from genmon.relate import assign_parentage
 from genmon.relate.candidates import catalogue_candidates, intersect_allowed
 from tests.test_relate_parentage import _population
@@ -139,3 +140,22 @@ def test_cli_catalogue_bad_date(tmp_path):
     result = CliRunner().invoke(cli, ["parentage", str(src), "--offspring", "is_offspring",
                                       "--alive-within", "10", "-o", str(tmp_path / "b")])
     assert result.exit_code == 2 and "need --catalogue" in result.stderr
+
+
+def test_untyped_individuals_left_out_of_parentage():
+    """An offspring or candidate without a typed locus would score LOD 0 against everyone."""
+    table, truth_f, _ = _population(np.random.default_rng(5), n_offspring=3)
+    ids = [str(s) for s in table.sample_id]
+    calls = table.call_genotype.copy()
+    calls[ids.index("O0")] = -1
+    calls[ids.index("M3")] = -1
+    blank = GenotypeTable(calls, table.loci, table.samples)
+    with pytest.warns(InputWarning) as seen:
+        res = assign_parentage(blank, ["O0", "O1"], n_simulations=200, seed=1, source="g.csv")
+    assert [str(w.message) for w in seen] == [
+        "g.csv: found 2 individual(s) with no typed locus: M3, O0, expected at least one typed locus per "
+        "individual; they are left out of parentage (offspring without candidates, candidates not tested, known "
+        "mothers ignored)"]
+    first = res.assignments.set_index("offspring").loc["O0"]
+    assert first["candidate"] == "" and first["n_candidates"] == 0 and np.isnan(first["lod"])
+    assert "M3" not in set(res.candidates["candidate"])

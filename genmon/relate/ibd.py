@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ..model import GenotypeTable
+from .checks import warn_monomorphic_snps, warn_untyped_individuals
 from .king import pack_snp_planes, pair_frame, snp_pair_counts
 
 __all__ = ["ibs_expectations", "plink_ibd"]
@@ -102,7 +103,15 @@ def plink_ibd(
     nudge: bool = False,
     num_threads: int = 1,
 ) -> pd.DataFrame:
-    """Z0, Z1, Z2 and PI_HAT of every pair (or the given pairs), with the IBS counts."""
+    """Z0, Z1, Z2 and PI_HAT of every pair (or the given pairs), with the IBS counts.
+
+    Individuals without a typed SNP and SNPs with one allele in the sample (left out of the
+    expectations, as PLINK does) are named in warnings.
+    """
+    _, used = pack_snp_planes(table)
+    warn_untyped_individuals(table, "PLINK IBD", used)
+    warn_monomorphic_snps(table, used, "carry no information and are left out of the IBS expectations "
+                                       "(as in plink1.9 --genome)")
     e = ibs_expectations(table)
     pi, pj, counts = snp_pair_counts(table, pairs, num_threads)
     nn = counts[:, 0].astype(np.float64)

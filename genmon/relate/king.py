@@ -28,6 +28,7 @@ import pandas as pd
 from .._ext import king as _kernel
 from ..exceptions import GenmonWarning, ModelError
 from ..model import GenotypeTable
+from .checks import warn_monomorphic_snps, warn_untyped_individuals
 from .moments import all_pairs
 
 __all__ = ["pack_snp_planes", "snp_pair_counts", "pair_frame", "king_robust"]
@@ -93,10 +94,13 @@ def king_robust(
     Returns ``id_1, id_2, nsnp, hethet, ibs0, kinship`` with ``hethet`` and
     ``ibs0`` as proportions of ``nsnp`` (plink2's ``.kin0`` columns); kinship
     is NaN when either individual has no heterozygous SNP among those shared.
-    The kernel writes these columns directly, computing
+    Individuals without a typed SNP and SNPs with one allele are named in
+    warnings.  The kernel writes these columns directly, computing
     ``(HetHet - 2 IBS0) / (2 m) + 1/2 - (Het1 + Het2) / (4 m)`` per pair.
     """
-    planes, _ = pack_snp_planes(table, num_threads)
+    planes, used = pack_snp_planes(table, num_threads)
+    warn_untyped_individuals(table, "KING kinship", used)
+    warn_monomorphic_snps(table, used, "carry no information on KING kinship (they count in nsnp, as in plink2)")
     pi, pj = _pair_indices(table, pairs)
     nsnp = np.empty(pi.size, dtype=np.int64)
     hethet, ibs0, kinship = (np.empty(pi.size) for _ in range(3))

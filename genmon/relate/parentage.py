@@ -68,14 +68,16 @@ framework. Molecular Ecology 15:3715-3730.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from ..exceptions import InputError, Problem
+from ..exceptions import InputError, InputWarning, Problem
 from ..model import GenotypeTable
+from .checks import untyped_individuals
 from .power import sample_frequencies
 
 __all__ = [
@@ -568,6 +570,19 @@ def assign_parentage(
     rng = np.random.default_rng(seed)
 
     use = [j for j, locus in enumerate(table.loci) if locus.kind != "SEX"]
+    # an untyped offspring or candidate would score LOD 0 against everyone: left out, and named
+    involved = sorted({index[v] for v in [*offspring, *cand_ids, *mothers.values()]})
+    untyped = np.zeros(len(ids), dtype=bool)
+    untyped[involved] = untyped_individuals(table, use)[involved]
+    if untyped.any():
+        names = [ids[k] for k in np.nonzero(untyped)[0]]
+        warnings.warn(InputWarning(Problem(
+            found=f"{len(names)} individual(s) with no typed locus: {', '.join(names)}",
+            expected="at least one typed locus per individual; they are left out of parentage (offspring "
+                     "without candidates, candidates not tested, known mothers ignored)", file=source)),
+            stacklevel=2)
+        mothers = {o: m for o, m in mothers.items() if not untyped[index[m]]}
+        cand_ids = [c for c in cand_ids if not untyped[index[c]]]
     calls = table.call_genotype[:, use, :].astype(np.int64)
     calls[(calls < 0).any(axis=2)] = -1
     all_freqs = sample_frequencies(table)
@@ -579,7 +594,8 @@ def assign_parentage(
     pair_rows, plans, pool_sizes = [], [], []
     for off in offspring:
         mum = mothers.get(off)
-        pool = [c for c in cand_ids if c != off and c != mum and (off not in allowed or c in allowed[off])]
+        pool = [] if untyped[index[off]] else [
+            c for c in cand_ids if c != off and c != mum and (off not in allowed or c in allowed[off])]
         pool_sizes.append(len(pool))
         o = calls[index[off]]
         cidx = np.array([index[c] for c in pool], dtype=np.int64)

@@ -1,0 +1,65 @@
+"""Bad relatedness inputs give warnings naming the individual or locus, never silent zeros."""
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from genmon import GenotypeTable, Locus
+from genmon.cli import cli
+from genmon.exceptions import GenmonWarning
+from genmon.relate.checks import quiet_after_first
+from genmon.relate.pairs import relate_pairs
+
+MALFORMED = Path(__file__).resolve().parent.parent / "test_data" / "malformed"
+
+
+def test_cli_untyped_individual(tmp_path):
+    src = MALFORMED / "relate_untyped_individual.txt"
+    result = CliRunner().invoke(cli, ["relate", str(src), "--from", "related", "-o", str(tmp_path)])
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.splitlines()[0] == (
+        "warning: found 1 individual(s) with no typed locus: RU-0003, expected at least one typed locus per "
+        "individual; their pairs are NaN in relatedness")
+    pairs = pd.read_csv(tmp_path / "pairs.tsv", sep="\t", keep_default_na=False)
+    with_3 = pairs[(pairs["id_1"] == "RU-0003") | (pairs["id_2"] == "RU-0003")]
+    assert len(with_3) == 3 and (with_3["n_loci"] == 0).all()
+    assert (with_3[["qg", "lr", "lynchli", "ritland", "wang", "class_lr"]] == "nan").all().all()
+    assert (with_3["reason"] == "no locus typed in both individuals").all() and (with_3["class"] == "").all()
+
+
+def test_cli_monomorphic_locus(tmp_path):
+    src = MALFORMED / "relate_monomorphic_locus.txt"
+    result = CliRunner().invoke(cli, ["relate", str(src), "--from", "related", "-o", str(tmp_path)])
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.splitlines()[0] == (
+        "warning: locus L2: 1 allele(s) in the sample; it is left out of relatedness")
+    pairs = pd.read_csv(tmp_path / "pairs.tsv", sep="\t")
+    assert (pairs["n_loci"] == 2).all()
+
+
+def test_block_warnings_said_once():
+    calls = np.array([[[0, 1], [0, 0]], [[1, 1], [0, 0]], [[0, 0], [0, 0]], [[-1, -1], [-1, -1]]], dtype=np.int16)
+    loci = tuple(Locus(f"s{j}", ("A", "G"), kind="SNP") for j in range(2))
+    t = GenotypeTable(calls, loci, ["a", "b", "c", "d"])
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        relate_pairs(t, ["qg", "king"], block=2)
+    messages = [str(w.message) for w in seen]
+    assert len(messages) == len(set(messages)) >= 3
+    assert any("no typed locus: d" in m for m in messages)
+    assert any("(s1)" in m and "KING" in m for m in messages)
+
+
+def test_quiet_after_first_restores_filters():
+    def noisy(items):
+        for k in quiet_after_first(items):
+            warnings.warn(GenmonWarning(f"item {k}"), stacklevel=1)
+    with pytest.warns(GenmonWarning) as seen:
+        noisy(range(3))
+    assert [str(w.message) for w in seen] == ["item 0"]
+    with pytest.warns(GenmonWarning, match="after"):
+        warnings.warn(GenmonWarning("after"), stacklevel=1)
