@@ -159,3 +159,49 @@ def test_untyped_individuals_left_out_of_parentage():
     first = res.assignments.set_index("offspring").loc["O0"]
     assert first["candidate"] == "" and first["n_candidates"] == 0 and np.isnan(first["lod"])
     assert "M3" not in set(res.candidates["candidate"])
+
+
+# --- population allele frequencies from a file --------------------------------------------------
+
+from genmon.relate.frequencies import read_allele_frequencies  # noqa: E402
+from genmon.relate.parentage import parentage_lod  # noqa: E402
+
+
+def test_cli_frequencies_missing_allele():
+    src = MALFORMED / "parentage_candidate_no_sex.csv"
+    bad = MALFORMED / "parentage_frequencies_missing_allele.tsv"
+    result = CliRunner().invoke(cli, ["parentage", str(src), "--offspring", "is_offspring",
+                                      "--allele-frequencies", str(bad), "-o", "unused"])
+    assert result.exit_code == 3
+    assert result.stderr.strip() == (f"error: {bad}, sample T3, locus F53: found no frequency for allele 184, "
+                                     "carried by T3, T5, expected a positive frequency for every allele in the "
+                                     "genotypes")
+
+
+def test_frequency_file_problems(tmp_path):
+    table, _, _ = _population(np.random.default_rng(2), n_offspring=2)
+    locus = table.loci[0]
+    rows = ["locus,allele,frequency"]
+    for other in table.loci[1:]:
+        rows += [f"{other.name},{a},{1 / other.n_alleles}" for a in other.alleles]
+    good = rows + [f"{locus.name},{a},{1 / locus.n_alleles}" for a in locus.alleles]
+    (tmp_path / "f.csv").write_text("\n".join([*good, "X9,1,1.0"]) + "\n")
+    with pytest.warns(InputWarning, match="loci not in the genotypes: X9"):
+        freqs = read_allele_frequencies(tmp_path / "f.csv", table)
+    np.testing.assert_allclose(freqs[0], 1 / locus.n_alleles)
+    # the LOD then uses these frequencies
+    res = assign_parentage(table, ["O0"], candidates=["M0"], frequencies=freqs, n_simulations=200, seed=1)
+    calls = table.call_genotype.astype(np.int64)
+    ids = [str(s) for s in table.sample_id]
+    lod, _ = parentage_lod(calls[ids.index("O0")][None], calls[[ids.index("M0")]], freqs, 0.01)
+    assert res.candidates["lod"].iloc[0] == pytest.approx(float(lod[0]))
+    half = rows + [f"{locus.name},{a},{0.5 / locus.n_alleles}" for a in locus.alleles] + [f"{locus.name},abc,x"]
+    (tmp_path / "g.csv").write_text("\n".join(half) + "\n")
+    with pytest.raises(InputError) as err:
+        read_allele_frequencies(tmp_path / "g.csv", table)
+    n = len(half)
+    assert [str(p) for p in err.value.problems] == [
+        f'{tmp_path / "g.csv"}, line {n}, locus {locus.name}: found frequency "x", expected a number in [0, 1]',
+        f"{tmp_path / 'g.csv'}, line {len(rows) + 1}, locus {locus.name}: found frequencies summing to 0.5000, "
+        "expected a sum of 1",
+    ]

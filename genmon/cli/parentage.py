@@ -12,6 +12,7 @@ from ..io import read_genotypes
 from ..io._tsv_writer import write_tsv
 from ..provenance import make_provenance
 from ..relate.candidates import catalogue_candidates, intersect_allowed
+from ..relate.frequencies import read_allele_frequencies
 from ..relate.parentage import ERROR_MODELS, assign_parentage, read_id_source, read_known_mothers
 from ._options import (
     check_output,
@@ -51,6 +52,8 @@ def _write_tsv(frame, path: Path) -> None:
 @click.option("--alive-within", type=click.FloatRange(min=0), default=None, metavar="DAYS",
               help="With --catalogue: keep candidates last detected at most DAYS before the offspring's "
                    "first detection.")
+@click.option("--allele-frequencies", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
+              help="Table of locus, allele, frequency (population frequencies) used instead of the sample's.")
 @click.option("--error-rate", type=click.FloatRange(0, 1, max_open=True), default=0.01, show_default=True,
               help="Per-genotype error rate in the likelihood (Kalinowski et al. 2007).")
 @click.option("--error-model", type=click.Choice(ERROR_MODELS), default="cervus", show_default=True,
@@ -76,7 +79,7 @@ def _write_tsv(frame, path: Path) -> None:
 @force_option
 def command(source: Path, out_dir: Path, offspring: str, candidates: str | None, known_mothers: Path | None,
             sex: str | None, catalogue: Path | None, first_seen_gap: float | None, alive_within: float | None,
-            error_rate: float, error_model: str, max_mismatches: int | None, simulations: int, sampled: float,
+            allele_frequencies: Path | None, error_rate: float, error_model: str, max_mismatches: int | None, simulations: int, sampled: float,
             typed_rate: float | None, sim_error_rate: float | None, sim_candidates: int | None,
             from_format: str | None, missing: str | None, seed: int | None, force: bool) -> None:
     """Parentage of the offspring in SOURCE among candidate parents: mismatching loci, LOD, Δ and
@@ -95,8 +98,10 @@ def command(source: Path, out_dir: Path, offspring: str, candidates: str | None,
         allowed = intersect_allowed(allowed, by_dates)
     elif first_seen_gap is not None or alive_within is not None:
         raise click.UsageError("--first-seen-gap and --alive-within need --catalogue")
+    freqs = None if allele_frequencies is None else read_allele_frequencies(allele_frequencies, table)
     result = assign_parentage(
         table, off_ids, cand_ids, allowed, mothers, sex=None if sex is None else sex.upper(), sexes=sexes,
+        frequencies=freqs,
         error_rate=error_rate,
         error_model=error_model, max_mismatches=max_mismatches, n_simulations=simulations, sampled=sampled, typed_rate=typed_rate,
         sim_error_rate=sim_error_rate, n_candidates=sim_candidates, seed=seed, source=str(source),
@@ -110,10 +115,13 @@ def command(source: Path, out_dir: Path, offspring: str, candidates: str | None,
     inputs = [source, *(Path(p) for p in (offspring, candidates) if p is not None and Path(p).is_file())]
     if known_mothers is not None:
         inputs.append(known_mothers)
+    if allele_frequencies is not None:
+        inputs.append(allele_frequencies)
     params = dict(result.parameters)
     if catalogue is not None:
         inputs.append(catalogue / "individuals.tsv")
         params.update(catalogue=str(catalogue), first_seen_gap=first_seen_gap, alive_within=alive_within)
+    params["allele_frequencies"] = None if allele_frequencies is None else str(allele_frequencies)
     prov = make_provenance(command="genmon parentage", parameters=params,
                            seed=result.parameters["seed"], inputs=inputs)
     (out_dir / "run.json").write_text(json.dumps(prov, indent=2, sort_keys=True) + "\n")

@@ -465,6 +465,7 @@ def assign_parentage(
     known_mothers: Mapping[str, str] | None = None,
     sex: str | None = None,
     sexes: Mapping[str, str] | None = None,
+    frequencies: Sequence[np.ndarray] | None = None,
     error_rate: float = 0.01,
     error_model: str = "cervus",
     max_mismatches: int | None = None,
@@ -482,7 +483,8 @@ def assign_parentage(
     ----------
     table
         Diploid genotypes, one row per individual (``sample_id`` unique); allele
-        frequencies are estimated from all of it.  ``SEX`` loci are ignored.
+        frequencies are estimated from all of it unless ``frequencies`` are
+        given.  ``SEX`` loci are ignored.
     offspring
         Offspring ids.
     candidates
@@ -502,6 +504,10 @@ def assign_parentage(
         Sex calls by id (e.g. the catalogue's, from
         :func:`genmon.relate.candidates.catalogue_candidates`) used instead of
         the samples table's ``sex`` column.
+    frequencies
+        Allele frequencies per locus of ``table`` (e.g. from
+        :func:`genmon.relate.frequencies.read_allele_frequencies`) instead of
+        the sample's, for the likelihoods and the simulation.
     error_rate
         Per-genotype error rate in the likelihood (Kalinowski et al. 2007).
     error_model
@@ -585,7 +591,7 @@ def assign_parentage(
         cand_ids = [c for c in cand_ids if not untyped[index[c]]]
     calls = table.call_genotype[:, use, :].astype(np.int64)
     calls[(calls < 0).any(axis=2)] = -1
-    all_freqs = sample_frequencies(table)
+    all_freqs = sample_frequencies(table) if frequencies is None else list(frequencies)
     freq = _freq_matrix([all_freqs[j] for j in use])
     if typed_rate is None:
         typed_rate = float((calls >= 0).all(axis=2).mean()) if calls.size else 1.0

@@ -40,6 +40,14 @@ FILES = {
         "T4\tactive\t\t1\t2024-06-30\t2024-06-30\t\t\t165/169\t176/180\t203/203\n"
         "T5\tactive\t\t2\t2024-07-15\t2024-11-02\t\t\t169/173\t200/184\t199/215\n"
     ),
+    # population allele frequencies for parentage_candidate_no_sex.csv that lack allele 184 of F53
+    # (carried by T3 and T5)
+    "parentage_frequencies_missing_allele.tsv": (
+        "locus\tallele\tfrequency\n"
+        "FCA441\t165\t0.4\nFCA441\t169\t0.35\nFCA441\t173\t0.25\n"
+        "F53\t176\t0.5\nF53\t180\t0.2\nF53\t200\t0.3\n"
+        "F124\t199\t0.2\nF124\t203\t0.4\nF124\t207\t0.1\nF124\t215\t0.3\n"
+    ),
     "parentage_catalogue_bad_date/samples.tsv": "sample\tindividual\tbatch\tdate\tstatus\n",
     "parentage_catalogue_bad_date/events.tsv": "time\tbatch\tevent\tindividual\tother\tsample\tdetails\n",
 }
