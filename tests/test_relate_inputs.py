@@ -63,3 +63,21 @@ def test_quiet_after_first_restores_filters():
     assert [str(w.message) for w in seen] == ["item 0"]
     with pytest.warns(GenmonWarning, match="after"):
         warnings.warn(GenmonWarning("after"), stacklevel=1)
+
+
+def test_cli_matrix_matches_pairs_for_snp_estimators(test_data, tmp_path):
+    """--matrix with KING and PLINK IBD (PI_HAT) on the plink2 reference VCF: symmetric, NaN diagonal,
+    every off-diagonal cell the pair's value in pairs.tsv."""
+    src = test_data / "reference/relate/king_sim.vcf.gz"
+    result = CliRunner().invoke(cli, ["relate", str(src), "--estimator", "king,ibd", "--no-classes", "--matrix",
+                                      "-o", str(tmp_path)])
+    assert result.exit_code == 0, result.stderr
+    pairs = pd.read_csv(tmp_path / "pairs.tsv", sep="\t")
+    for name in ("king", "pi_hat"):
+        m = pd.read_csv(tmp_path / f"matrix_{name}.tsv", sep="\t", index_col="id")
+        assert m.shape == (40, 40) and list(m.index) == list(m.columns)
+        assert np.isnan(np.diag(m.to_numpy())).all()
+        np.testing.assert_array_equal(m.to_numpy(), m.to_numpy().T)
+        got = [m.loc[a, b] for a, b in zip(pairs["id_1"], pairs["id_2"], strict=True)]
+        np.testing.assert_array_equal(got, pairs[name].to_numpy())
+    assert (tmp_path / "relatedness_histogram.svg").exists()
