@@ -16,7 +16,7 @@ from ..exceptions import GenmonWarning, InputWarning, Problem
 from ..model import GenotypeTable
 from .moments import MonomorphicLocusWarning
 
-__all__ = ["quiet_after_first", "untyped_individuals", "warn_monomorphic_snps", "warn_untyped_individuals"]
+__all__ = ["quiet_after_first", "untyped_individuals", "warn_snp_planes", "warn_untyped_individuals"]
 
 _SHOWN = 20
 
@@ -59,16 +59,26 @@ def warn_untyped_individuals(table: GenotypeTable, what: str, loci: Sequence[int
     return mask
 
 
-def warn_monomorphic_snps(table: GenotypeTable, loci: Sequence[int], consequence: str, stacklevel: int = 3) -> None:
-    """One :class:`MonomorphicLocusWarning` naming the biallelic loci among ``loci`` with fewer
-    than two alleles typed; ``consequence`` ends the message (what the method does with them)."""
-    g = table.call_genotype[:, np.asarray(loci, dtype=np.intp), :]
-    typed = (g >= 0).all(axis=2)
-    alt = np.where(typed[:, :, None], g == 1, False).sum(axis=(0, 2))
-    ref = np.where(typed[:, :, None], g == 0, False).sum(axis=(0, 2))
-    mono = (alt == 0) | (ref == 0)
-    if mono.any():
-        names = [table.loci[int(loci[k])].name for k in np.nonzero(mono)[0]]
+def warn_snp_planes(table: GenotypeTable, planes: np.ndarray, used: Sequence[int], what: str, consequence: str,
+                    stacklevel: int = 3) -> None:
+    """The SNP methods' checks from their bit planes (``genmon.relate.king.pack_snp_planes``),
+    without another pass over the genotypes: an :class:`~genmon.exceptions.InputWarning` naming
+    the individuals without a typed SNP, and a :class:`MonomorphicLocusWarning` naming the SNPs
+    with fewer than two alleles typed; ``consequence`` ends the latter (what ``what`` does with them).
+    """
+    untyped = ~planes.any(axis=(1, 2))
+    if untyped.any():
+        names = [str(s) for s in table.sample_id[untyped]]
+        warnings.warn(InputWarning(Problem(
+            found=f"{len(names)} individual(s) with no typed locus: {_listing(names)}",
+            expected=f"at least one typed locus per individual; their pairs are NaN in {what}")),
+            stacklevel=stacklevel)
+    het, ref, alt = np.bitwise_or.reduce(planes, axis=0) if planes.shape[0] else np.zeros((3, planes.shape[2]),
+                                                                                              np.uint64)
+    informative = np.unpackbits((het | (ref & alt)).view(np.uint8), bitorder="little")[: len(used)]
+    mono = np.nonzero(informative == 0)[0]
+    if mono.size:
+        names = [table.loci[int(used[k])].name for k in mono]
         warnings.warn(MonomorphicLocusWarning(
             f"{len(names)} locus/loci with fewer than two alleles in the sample ({_listing(names)}) "
             f"{consequence}"), stacklevel=stacklevel)

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ..model import GenotypeTable
-from .checks import warn_monomorphic_snps, warn_untyped_individuals
+from .checks import warn_snp_planes
 from .king import pack_snp_planes, pair_frame, snp_pair_counts
 
 __all__ = ["ibs_expectations", "plink_ibd"]
@@ -108,10 +108,9 @@ def plink_ibd(
     Individuals without a typed SNP and SNPs with one allele in the sample (left out of the
     expectations, as PLINK does) are named in warnings.
     """
-    _, used = pack_snp_planes(table)
-    warn_untyped_individuals(table, "PLINK IBD", used)
-    warn_monomorphic_snps(table, used, "carry no information and are left out of the IBS expectations "
-                                       "(as in plink1.9 --genome)")
+    planes, used = pack_snp_planes(table, num_threads)
+    warn_snp_planes(table, planes, used, "PLINK IBD",
+                    "carry no information and are left out of the IBS expectations (as in plink1.9 --genome)")
     e = ibs_expectations(table)
     pi, pj, counts = snp_pair_counts(table, pairs, num_threads)
     nn = counts[:, 0].astype(np.float64)

@@ -28,7 +28,7 @@ import pandas as pd
 from .._ext import king as _kernel
 from ..exceptions import GenmonWarning, ModelError
 from ..model import GenotypeTable
-from .checks import warn_monomorphic_snps, warn_untyped_individuals
+from .checks import warn_snp_planes
 from .moments import all_pairs
 
 __all__ = ["pack_snp_planes", "snp_pair_counts", "pair_frame", "king_robust"]
@@ -99,8 +99,8 @@ def king_robust(
     ``(HetHet - 2 IBS0) / (2 m) + 1/2 - (Het1 + Het2) / (4 m)`` per pair.
     """
     planes, used = pack_snp_planes(table, num_threads)
-    warn_untyped_individuals(table, "KING kinship", used)
-    warn_monomorphic_snps(table, used, "carry no information on KING kinship (they count in nsnp, as in plink2)")
+    warn_snp_planes(table, planes, used, "KING kinship",
+                    "carry no information on KING kinship (they count in nsnp, as in plink2)")
     pi, pj = _pair_indices(table, pairs)
     nsnp = np.empty(pi.size, dtype=np.int64)
     hethet, ibs0, kinship = (np.empty(pi.size) for _ in range(3))
