@@ -26,6 +26,15 @@ def _listing(names: Sequence[str]) -> str:
     return shown if len(names) <= _SHOWN else f"{shown} and {len(names) - _SHOWN} more"
 
 
+def _warn_untyped(table: GenotypeTable, mask: np.ndarray, what: str, stacklevel: int) -> None:
+    if mask.any():
+        names = [str(s) for s in table.sample_id[mask]]
+        warnings.warn(InputWarning(Problem(
+            found=f"{len(names)} individual(s) with no typed locus: {_listing(names)}",
+            expected=f"at least one typed locus per individual; their pairs are NaN in {what}")),
+            stacklevel=stacklevel + 1)
+
+
 def untyped_individuals(table: GenotypeTable, loci: Sequence[int] | None = None) -> np.ndarray:
     """Mask of individuals with no fully typed call at ``loci`` (default: every locus)."""
     g = table.call_genotype if loci is None else table.call_genotype[:, np.asarray(loci, dtype=np.intp), :]
@@ -50,12 +59,7 @@ def warn_untyped_individuals(table: GenotypeTable, what: str, loci: Sequence[int
     ([False, True], 'found 1 individual(s) with no typed locus: b, expected at least one typed locus per individual; their pairs are NaN in KING kinship')
     """
     mask = untyped_individuals(table, loci)
-    if mask.any():
-        names = [str(s) for s in table.sample_id[mask]]
-        warnings.warn(InputWarning(Problem(
-            found=f"{len(names)} individual(s) with no typed locus: {_listing(names)}",
-            expected=f"at least one typed locus per individual; their pairs are NaN in {what}")),
-            stacklevel=stacklevel)
+    _warn_untyped(table, mask, what, stacklevel + 1)
     return mask
 
 
@@ -66,13 +70,7 @@ def warn_snp_planes(table: GenotypeTable, planes: np.ndarray, used: Sequence[int
     the individuals without a typed SNP, and a :class:`MonomorphicLocusWarning` naming the SNPs
     with fewer than two alleles typed; ``consequence`` ends the latter (what ``what`` does with them).
     """
-    untyped = ~planes.any(axis=(1, 2))
-    if untyped.any():
-        names = [str(s) for s in table.sample_id[untyped]]
-        warnings.warn(InputWarning(Problem(
-            found=f"{len(names)} individual(s) with no typed locus: {_listing(names)}",
-            expected=f"at least one typed locus per individual; their pairs are NaN in {what}")),
-            stacklevel=stacklevel)
+    _warn_untyped(table, ~planes.any(axis=(1, 2)), what, stacklevel + 1)
     het, ref, alt = np.bitwise_or.reduce(planes, axis=0) if planes.shape[0] else np.zeros((3, planes.shape[2]),
                                                                                               np.uint64)
     informative = np.unpackbits((het | (ref & alt)).view(np.uint8), bitorder="little")[: len(used)]
