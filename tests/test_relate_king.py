@@ -11,7 +11,12 @@ from hypothesis.extra.numpy import arrays
 
 from genmon import GenotypeTable, Locus, read_genotypes
 from genmon.relate.king import king_robust
+from genmon.relate.moments import MonomorphicLocusWarning
 from tests.reference import relate as ref
+
+# random genotypes have monomorphic SNPs and untyped individuals: their warnings are tested below
+_RANDOM_DATA = pytest.mark.filterwarnings("ignore::genmon.relate.moments.MonomorphicLocusWarning",
+                                          "ignore::genmon.exceptions.InputWarning")
 
 
 def _snp_table(calls):
@@ -24,17 +29,20 @@ def test_hand_worked():
     # x: AG AG AA GG ;  y: AG AA GG GG  -> HetHet 1, IBS0 1 (AA vs GG), Het1 2, Het2 1, m = 1
     # phi = (1 - 2)/2 + 1/2 - 3/4 = -0.75
     t = _snp_table([[[0, 1], [0, 1], [0, 0], [1, 1]], [[0, 1], [0, 0], [1, 1], [1, 1]]])
-    row = king_robust(t).iloc[0]
+    with pytest.warns(MonomorphicLocusWarning, match=r"\(s3\) carry no information on KING kinship"):
+        row = king_robust(t).iloc[0]
     assert (row["nsnp"], row["hethet"], row["ibs0"]) == (4, 0.25, 0.25)
     assert row["kinship"] == pytest.approx(-0.75)
 
 
+@_RANDOM_DATA
 def test_duplicate_is_one_half():
     rng = np.random.default_rng(0)
     g = rng.integers(0, 2, size=(1, 300, 2))
     assert king_robust(_snp_table(np.concatenate([g, g]))).iloc[0]["kinship"] == pytest.approx(0.5)
 
 
+@_RANDOM_DATA
 @settings(max_examples=100, deadline=None)
 @given(arrays(np.int16, st.tuples(st.integers(2, 6), st.integers(1, 150), st.just(2)), elements=st.integers(-1, 1)))
 def test_kernel_matches_twin(calls):
@@ -90,6 +98,7 @@ def test_ibd_agrees_with_plink19(test_data):
         assert np.abs(merged[ours_col].round(4) - merged[theirs_col]).max() < 1e-9, theirs_col
 
 
+@_RANDOM_DATA
 def test_ibd_unbounded_matches_twin():
     rng = np.random.default_rng(4)
     p = rng.uniform(0.1, 0.9, 300)
@@ -111,3 +120,110 @@ def test_ibd_bounding_keeps_estimates_in_unit_interval():
     z = got[["z0", "z1", "z2"]].to_numpy()
     assert (z >= 0).all() and (z <= 1).all()
     np.testing.assert_allclose(z.sum(axis=1), 1.0)
+
+
+# --- kernels against their twins, symmetry and permutation ------------------------------------
+
+from genmon._ext import king as _kernel  # noqa: E402
+from genmon.relate.ibd import _bound  # noqa: E402
+from genmon.relate.king import pack_snp_planes, snp_pair_counts  # noqa: E402
+from tests.reference import snp_relate as snp_ref  # noqa: E402
+
+snp_calls = arrays(np.int16, st.tuples(st.integers(2, 7), st.integers(1, 1100), st.just(2)),
+                   elements=st.integers(-1, 1))
+
+
+@settings(max_examples=20, deadline=None)
+@given(snp_calls, st.integers(1, 2))
+def test_packing_matches_twin(calls, threads):
+    planes, used = pack_snp_planes(_snp_table(calls), num_threads=threads)
+    assert used == list(range(calls.shape[1]))
+    assert planes.shape[2] % 8 == 0 and planes.shape[2] * 64 >= calls.shape[1]
+    np.testing.assert_array_equal(planes, snp_ref.pack_planes(calls, planes.shape[2]))
+
+
+@settings(max_examples=40, deadline=None)
+@given(snp_calls)
+def test_every_cpu_variant_counts_like_the_twin(calls):
+    """Portable, POPCNT and AVX-512 variants (those this CPU has), all-pairs and listed-pairs
+    kernels: identical counts, equal to the twin's; the SNP count crosses 512-bit words."""
+    planes, _ = pack_snp_planes(_snp_table(calls))
+    n = calls.shape[0]
+    pi, pj = (v.astype(np.int64) for v in np.triu_indices(n, k=1))
+    dosage = np.where((calls >= 0).all(axis=2), calls.sum(axis=2), -1)
+    expected = np.array([snp_ref.king_counts(dosage[i], dosage[j]) for i, j in zip(pi, pj, strict=True)])
+    for level in range(_kernel._cpu_level() + 1):
+        for threads in (1, 2):
+            tiled = np.zeros((pi.size, 6), np.int64)
+            _kernel._king_all_pairs(planes, tiled, block=3, num_threads=threads, level=level)
+            listed = np.zeros((pi.size, 6), np.int64)
+            _kernel._king_counts(planes, pi, pj, listed, threads, level)
+            np.testing.assert_array_equal(tiled, expected)
+            np.testing.assert_array_equal(listed, expected)
+
+
+@_RANDOM_DATA
+@settings(max_examples=30, deadline=None)
+@given(snp_calls, st.randoms())
+def test_king_and_ibd_symmetric_and_permutation_invariant(calls, random):
+    """Swapping a pair's members or reordering the individuals changes no value of any pair."""
+    t = _snp_table(calls)
+    n = calls.shape[0]
+    order = list(range(n))
+    random.shuffle(order)
+    shuffled = _snp_table(calls[order])
+    key = ["id_1", "id_2"]
+    for fn in (king_robust, lambda tab, pairs=None: plink_ibd(tab, pairs, bound=False)):
+        base = fn(t)
+        pi, pj = (v.astype(np.int64) for v in np.triu_indices(n, k=1))
+        swapped = fn(t, (pj, pi))
+        values = [c for c in base.columns if c not in key]
+        np.testing.assert_array_equal(swapped[values].to_numpy(), base[values].to_numpy())
+        # individual k of the shuffled table is individual order[k] of the original
+        perm = fn(shuffled)
+        ids = np.array([f"i{order[int(v[1:])]}" for v in perm["id_1"].astype(str)]), \
+            np.array([f"i{order[int(v[1:])]}" for v in perm["id_2"].astype(str)])
+        pair_ids = zip(base["id_1"].astype(str), base["id_2"].astype(str), strict=True)
+        lookup = {frozenset(p): r for p, r in zip(pair_ids, base[values].to_numpy(), strict=True)}
+        got = np.array([lookup[frozenset(p)] for p in zip(*ids, strict=True)])
+        np.testing.assert_array_equal(perm[values].to_numpy(), got)
+
+
+def test_counts_wrong_shapes_are_errors():
+    planes, _ = pack_snp_planes(_snp_table(np.zeros((3, 5, 2))))
+    with pytest.raises(IndexError):
+        _kernel._king_counts(planes, np.array([0]), np.array([3]), np.zeros((1, 6), np.int64))
+    with pytest.raises(ValueError):
+        _kernel._king_all_pairs(planes, np.zeros((2, 6), np.int64))
+
+
+@settings(max_examples=200, deadline=None)
+@given(arrays(np.float64, st.tuples(st.integers(1, 30), st.just(3)),
+              elements=st.floats(-0.5, 1.5, allow_nan=False)))
+def test_bounding_matches_twin(z):
+    got = np.column_stack(_bound(z[:, 0].copy(), z[:, 1].copy(), z[:, 2].copy()))
+    with np.errstate(all="ignore"):
+        expected = np.array([snp_ref.plink_bound_pair(*row) for row in z])
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_snp_pair_counts_homhom_by_hand():
+    # x: AG AG AA GG GG ; y: AG AA GG GG ./. -> N 4, HETHET 1, IBS0 1, HET 2 and 1, HOMHOM 1 (GG GG)
+    t = _snp_table([[[0, 1], [0, 1], [0, 0], [1, 1], [1, 1]], [[0, 1], [0, 0], [1, 1], [1, 1], [-1, -1]]])
+    _, _, counts = snp_pair_counts(t)
+    assert counts.tolist() == [[4, 1, 1, 2, 1, 1]]
+
+
+def test_untyped_individual_and_monomorphic_snp_are_named():
+    # c has no typed SNP; s1 is AA in everyone typed
+    t = _snp_table([[[0, 0], [0, 1]], [[0, 0], [1, 1]], [[-1, -1], [-1, 0]]])
+    t = GenotypeTable(t.call_genotype, t.loci, ["a", "b", "c"])
+    for fn, what in ((king_robust, "KING kinship"), (plink_ibd, "PLINK IBD")):
+        with pytest.warns(Warning) as seen:
+            got = fn(t)
+        messages = [str(w.message) for w in seen]
+        assert (f"found 1 individual(s) with no typed locus: c, expected at least one typed locus per individual; "
+                f"their pairs are NaN in {what}") in messages
+        assert any(m.startswith("1 locus/loci with fewer than two alleles in the sample (s0) ") for m in messages)
+        assert (got["nsnp"].to_numpy() == [2, 0, 0]).all()
+        assert np.isnan(got.iloc[1:, -1].to_numpy()).all()

@@ -16,6 +16,7 @@ KERNELS = (
     "ld_ne",
     "relatedness",
     "king",
+    "tsv_format",
 )
 
 _REBUILD = (

@@ -7,8 +7,12 @@ from pathlib import Path
 
 import click
 
+from ..identify.catalogue import read_catalogue
 from ..io import read_genotypes
+from ..io._tsv_writer import write_tsv
 from ..provenance import make_provenance
+from ..relate.candidates import catalogue_candidates, intersect_allowed
+from ..relate.frequencies import read_allele_frequencies
 from ..relate.parentage import ERROR_MODELS, assign_parentage, read_id_source, read_known_mothers
 from ._options import (
     check_output,
@@ -21,7 +25,7 @@ from ._options import (
 
 
 def _write_tsv(frame, path: Path) -> None:
-    frame.to_csv(path, sep="\t", index=False, float_format="%.6f", na_rep="nan", lineterminator="\n")
+    write_tsv(frame, path, float_format="%.6f", na_rep="nan")
 
 
 @click.command("parentage")
@@ -37,7 +41,19 @@ def _write_tsv(frame, path: Path) -> None:
 @click.option("--known-mothers", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
               help="Table with columns offspring and mother: candidates are then tested as fathers given the mother.")
 @click.option("--sex", type=click.Choice(["F", "M"], case_sensitive=False), default=None,
-              help="Keep only candidates of this sex (samples column sex); a candidate without a sex call is an error.")
+              help="Keep only candidates of this sex (samples column sex, or the catalogue's sex calls with "
+                   "--catalogue); a candidate without a sex call is an error.")
+@click.option("--catalogue", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
+              help="Identification catalogue (genmon identify) whose sex calls and detection dates restrict "
+                   "the candidates; SOURCE must hold its individuals.")
+@click.option("--first-seen-gap", type=float, default=None, metavar="DAYS",
+              help="With --catalogue: keep candidates first detected at least DAYS before the offspring's "
+                   "first detection (0: not after it; negative: up to -DAYS after it).")
+@click.option("--alive-within", type=click.FloatRange(min=0), default=None, metavar="DAYS",
+              help="With --catalogue: keep candidates last detected at most DAYS before the offspring's "
+                   "first detection.")
+@click.option("--allele-frequencies", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
+              help="Table of locus, allele, frequency (population frequencies) used instead of the sample's.")
 @click.option("--error-rate", type=click.FloatRange(0, 1, max_open=True), default=0.01, show_default=True,
               help="Per-genotype error rate in the likelihood (Kalinowski et al. 2007).")
 @click.option("--error-model", type=click.Choice(ERROR_MODELS), default="cervus", show_default=True,
@@ -62,7 +78,8 @@ def _write_tsv(frame, path: Path) -> None:
 @seed_option
 @force_option
 def command(source: Path, out_dir: Path, offspring: str, candidates: str | None, known_mothers: Path | None,
-            sex: str | None, error_rate: float, error_model: str, max_mismatches: int | None, simulations: int, sampled: float,
+            sex: str | None, catalogue: Path | None, first_seen_gap: float | None, alive_within: float | None,
+            allele_frequencies: Path | None, error_rate: float, error_model: str, max_mismatches: int | None, simulations: int, sampled: float,
             typed_rate: float | None, sim_error_rate: float | None, sim_candidates: int | None,
             from_format: str | None, missing: str | None, seed: int | None, force: bool) -> None:
     """Parentage of the offspring in SOURCE among candidate parents: mismatching loci, LOD, Δ and
@@ -72,8 +89,20 @@ def command(source: Path, out_dir: Path, offspring: str, candidates: str | None,
     off_ids, _ = read_id_source(offspring, table, "offspring")
     cand_ids, allowed = (None, None) if candidates is None else read_id_source(candidates, table, "candidate")
     mothers = None if known_mothers is None else read_known_mothers(str(known_mothers))
+    sexes = None
+    if catalogue is not None:
+        off_set = set(off_ids)
+        pool = cand_ids if cand_ids is not None else [s for s in map(str, table.sample_id) if s not in off_set]
+        by_dates, sexes = catalogue_candidates(read_catalogue(catalogue), off_ids, pool, first_seen_gap,
+                                               alive_within)
+        allowed = intersect_allowed(allowed, by_dates)
+    elif first_seen_gap is not None or alive_within is not None:
+        raise click.UsageError("--first-seen-gap and --alive-within need --catalogue")
+    freqs = None if allele_frequencies is None else read_allele_frequencies(allele_frequencies, table)
     result = assign_parentage(
-        table, off_ids, cand_ids, allowed, mothers, sex=None if sex is None else sex.upper(), error_rate=error_rate,
+        table, off_ids, cand_ids, allowed, mothers, sex=None if sex is None else sex.upper(), sexes=sexes,
+        frequencies=freqs,
+        error_rate=error_rate,
         error_model=error_model, max_mismatches=max_mismatches, n_simulations=simulations, sampled=sampled, typed_rate=typed_rate,
         sim_error_rate=sim_error_rate, n_candidates=sim_candidates, seed=seed, source=str(source),
     )
@@ -86,7 +115,14 @@ def command(source: Path, out_dir: Path, offspring: str, candidates: str | None,
     inputs = [source, *(Path(p) for p in (offspring, candidates) if p is not None and Path(p).is_file())]
     if known_mothers is not None:
         inputs.append(known_mothers)
-    prov = make_provenance(command="genmon parentage", parameters=result.parameters,
+    if allele_frequencies is not None:
+        inputs.append(allele_frequencies)
+    params = dict(result.parameters)
+    if catalogue is not None:
+        inputs.append(catalogue / "individuals.tsv")
+        params.update(catalogue=str(catalogue), first_seen_gap=first_seen_gap, alive_within=alive_within)
+    params["allele_frequencies"] = None if allele_frequencies is None else str(allele_frequencies)
+    prov = make_provenance(command="genmon parentage", parameters=params,
                            seed=result.parameters["seed"], inputs=inputs)
     (out_dir / "run.json").write_text(json.dumps(prov, indent=2, sort_keys=True) + "\n")
     n_conf = int((result.assignments["confidence"] == "*").sum()) if len(result.assignments) else 0

@@ -7,8 +7,10 @@ from pathlib import Path
 
 import click
 import numpy as np
+import pandas as pd
 
 from ..io import read_genotypes
+from ..io._tsv_writer import write_tsv
 from ..provenance import make_provenance
 from ..relate import CONVENTIONS, ESTIMATORS, relatedness_power
 from ..relate.pairs import plot_histogram, plot_network, relate_pairs
@@ -39,7 +41,7 @@ def command() -> None:
 
 
 def _write_tsv(frame, path: Path) -> None:
-    frame.to_csv(path, sep="\t", index=False, float_format="%.6f", na_rep="nan", lineterminator="\n")
+    write_tsv(frame, path, float_format="%.6f", na_rep="nan")
 
 
 def _read(source: Path, from_format: str | None, missing: str | None):
@@ -74,18 +76,18 @@ def estimate(source: Path, out_dir: Path, estimators: str, convention: str, freq
     pairs = relate_pairs(table, chosen, convention, frequencies, classes, num_threads=threads)
     out_dir.mkdir(parents=True, exist_ok=True)
     _write_tsv(pairs, out_dir / "pairs.tsv")
+    # one value column per estimator: PLINK's IBD is summarised by PI_HAT
+    value_columns = ["pi_hat" if name == "ibd" else name for name in chosen]
     if matrix:
-        ids = list(table.sample_id)
+        ids = [str(v) for v in table.sample_id]
         index = {v: k for k, v in enumerate(ids)}
-        i = pairs["id_1"].map(index).to_numpy()
-        j = pairs["id_2"].map(index).to_numpy()
-        for name in chosen:
+        i = pairs["id_1"].astype(str).map(index).to_numpy()
+        j = pairs["id_2"].astype(str).map(index).to_numpy()
+        for name in value_columns:
             m = np.full((len(ids), len(ids)), np.nan)
-            m[i, j] = m[j, i] = pairs[name].to_numpy()
-            import pandas as pd
-
+            m[i, j] = m[j, i] = pairs[name].to_numpy(dtype=float)
             _write_tsv(pd.DataFrame(m, index=ids, columns=ids).reset_index(names="id"), out_dir / f"matrix_{name}.tsv")
-    plot_histogram(pairs, chosen, out_dir / "relatedness_histogram.svg")
+    plot_histogram(pairs, value_columns, out_dir / "relatedness_histogram.svg")
     if classes:
         plot_network(pairs, out_dir / "kinship_network.svg")
     params = {"estimators": chosen, "convention": convention, "frequencies": frequencies, "classes": classes}

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ..model import GenotypeTable
+from .checks import warn_snp_planes
 from .king import pack_snp_planes, pair_frame, snp_pair_counts
 
 __all__ = ["ibs_expectations", "plink_ibd"]
@@ -72,27 +73,27 @@ def ibs_expectations(table: GenotypeTable) -> dict[str, float]:
 
 
 def _bound(z0, z1, z2):
-    """PLINK 1.9's adjustment of method-of-moments estimates that leave [0, 1]."""
-    z0, z1, z2 = z0.copy(), z1.copy(), z2.copy()
-    for k in range(z0.size):
-        a, b, c = z0[k], z1[k], z2[k]
-        if a > 1:
-            a, b, c = 1.0, 0.0, 0.0
-        elif b > 1:
-            a, b, c = 0.0, 1.0, 0.0
-        elif c > 1:
-            a, b, c = 0.0, 0.0, 1.0
-        elif a < 0:
-            s = 1.0 / (b + c)
-            a, b, c = 0.0, b * s, c * s
-        if b < 0:
-            s = 1.0 / (a + c)
-            a, b, c = a * s, 0.0, c * s
-        if c < 0:
-            s = 1.0 / (a + b)
-            a, b, c = a * s, b * s, 0.0
-        z0[k], z1[k], z2[k] = a, b, c
-    return z0, z1, z2
+    """PLINK 1.9's adjustment of method-of-moments estimates that leave [0, 1], vectorised.
+
+    Per pair, in this order: ``Z0 > 1`` gives (1, 0, 0), else ``Z1 > 1`` (0, 1, 0), else
+    ``Z2 > 1`` (0, 0, 1), else a negative ``Z0`` is set to 0 and the others rescaled to sum
+    to 1; then a negative ``Z1``, then a negative ``Z2``, likewise.
+    """
+    a, b, c = z0.copy(), z1.copy(), z2.copy()
+    one = (a > 1, ~(a > 1) & (b > 1), ~(a > 1) & ~(b > 1) & (c > 1))
+    for k, sel in enumerate(one):
+        a[sel], b[sel], c[sel] = float(k == 0), float(k == 1), float(k == 2)
+    neg = ~(one[0] | one[1] | one[2]) & (a < 0)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        s = 1.0 / (b[neg] + c[neg])
+        a[neg], b[neg], c[neg] = 0.0, b[neg] * s, c[neg] * s
+        neg = b < 0
+        s = 1.0 / (a[neg] + c[neg])
+        a[neg], b[neg], c[neg] = a[neg] * s, 0.0, c[neg] * s
+        neg = c < 0
+        s = 1.0 / (a[neg] + b[neg])
+        a[neg], b[neg], c[neg] = a[neg] * s, b[neg] * s, 0.0
+    return a, b, c
 
 
 def plink_ibd(
@@ -102,7 +103,14 @@ def plink_ibd(
     nudge: bool = False,
     num_threads: int = 1,
 ) -> pd.DataFrame:
-    """Z0, Z1, Z2 and PI_HAT of every pair (or the given pairs), with the IBS counts."""
+    """Z0, Z1, Z2 and PI_HAT of every pair (or the given pairs), with the IBS counts.
+
+    Individuals without a typed SNP and SNPs with one allele in the sample (left out of the
+    expectations, as PLINK does) are named in warnings.
+    """
+    planes, used = pack_snp_planes(table, num_threads)
+    warn_snp_planes(table, planes, used, "PLINK IBD",
+                    "carry no information and are left out of the IBS expectations (as in plink1.9 --genome)")
     e = ibs_expectations(table)
     pi, pj, counts = snp_pair_counts(table, pairs, num_threads)
     nn = counts[:, 0].astype(np.float64)

@@ -28,16 +28,18 @@ import pandas as pd
 from .._ext import king as _kernel
 from ..exceptions import GenmonWarning, ModelError
 from ..model import GenotypeTable
+from .checks import warn_snp_planes
 from .moments import all_pairs
 
 __all__ = ["pack_snp_planes", "snp_pair_counts", "pair_frame", "king_robust"]
 
 
-def pack_snp_planes(table: GenotypeTable) -> tuple[np.ndarray, list[int]]:
+def pack_snp_planes(table: GenotypeTable, num_threads: int = 1) -> tuple[np.ndarray, list[int]]:
     """Bit planes (samples, 3, words) of het / hom-REF / hom-ALT calls for biallelic diploid loci.
 
     Returns the planes and the indices of the loci used (loci with more than two
-    alleles are skipped with a warning).
+    alleles are skipped with a warning).  Words are padded to a multiple of 8
+    (512 bits, one AVX-512 register) with zero bits, which count nothing.
     """
     if table.ploidy != 2:
         raise ModelError("KING needs diploid genotypes")
@@ -45,15 +47,10 @@ def pack_snp_planes(table: GenotypeTable) -> tuple[np.ndarray, list[int]]:
     skipped = table.n_loci - len(used)
     if skipped:
         warnings.warn(GenmonWarning(f"{skipped} loci with more than two alleles are left out of KING"), stacklevel=2)
-    g = table.call_genotype if len(used) == table.n_loci else table.call_genotype[:, used, :]
-    a, b = g[:, :, 0], g[:, :, 1]
-    typed = (a >= 0) & (b >= 0)
-    n_words = max(1, -(-len(used) // 64))
-    planes = np.zeros((table.n_samples, 3, n_words * 8), dtype=np.uint8)
-    for k, plane in enumerate((typed & (a != b), typed & (a == 0) & (b == 0), typed & (a == 1) & (b == 1))):
-        bits = np.packbits(plane, axis=1, bitorder="little")
-        planes[:, k, : bits.shape[1]] = bits
-    return np.ascontiguousarray(planes.view(np.uint64)), used
+    n_words = max(8, -(-len(used) // 512) * 8)
+    planes = np.zeros((table.n_samples, 3, n_words), dtype=np.uint64)
+    _kernel._pack_planes(table.call_genotype, np.asarray(used, dtype=np.int64), planes, num_threads)
+    return planes, used
 
 
 def snp_pair_counts(
@@ -63,23 +60,30 @@ def snp_pair_counts(
 
     Every pair by default (cache-tiled kernel), else the given ``(i, j)`` arrays.
     """
-    planes, _ = pack_snp_planes(table)
+    planes, _ = pack_snp_planes(table, num_threads)
+    pi, pj = _pair_indices(table, pairs)
+    counts = np.zeros((pi.size, 6), dtype=np.int64)
     if pairs is None:
-        pi, pj = all_pairs(table.n_samples)
-        counts = np.zeros((pi.size, 6), dtype=np.int64)
         _kernel._king_all_pairs(planes, counts, num_threads=num_threads)
     else:
-        pi, pj = (np.ascontiguousarray(np.asarray(v, dtype=np.int64)) for v in pairs)
-        counts = np.zeros((pi.size, 6), dtype=np.int64)
         _kernel._king_counts(planes, pi, pj, counts, num_threads)
     return pi, pj, counts
 
 
-def pair_frame(table: GenotypeTable, pi: np.ndarray, pj: np.ndarray) -> pd.DataFrame:
-    """``id_1``, ``id_2`` columns as categoricals (memory linear in individuals)."""
+def _pair_indices(table: GenotypeTable, pairs) -> tuple[np.ndarray, np.ndarray]:
+    if pairs is None:
+        return all_pairs(table.n_samples)
+    return tuple(np.ascontiguousarray(np.asarray(v, dtype=np.int64)) for v in pairs)
+
+
+def pair_frame(table: GenotypeTable, pi: np.ndarray, pj: np.ndarray, **columns: np.ndarray) -> pd.DataFrame:
+    """``id_1``, ``id_2`` columns as categoricals (memory linear in individuals), then ``columns``
+    (not copied)."""
     ids = pd.Index(table.sample_id.astype(str))
-    return pd.DataFrame({"id_1": pd.Categorical.from_codes(pi, categories=ids),
-                         "id_2": pd.Categorical.from_codes(pj, categories=ids)})
+    codes = np.int16 if len(ids) < np.iinfo(np.int16).max else np.int32
+    return pd.DataFrame({"id_1": pd.Categorical.from_codes(pi.astype(codes, copy=False), categories=ids),
+                         "id_2": pd.Categorical.from_codes(pj.astype(codes, copy=False), categories=ids),
+                         **columns}, copy=False)
 
 
 def king_robust(
@@ -90,14 +94,18 @@ def king_robust(
     Returns ``id_1, id_2, nsnp, hethet, ibs0, kinship`` with ``hethet`` and
     ``ibs0`` as proportions of ``nsnp`` (plink2's ``.kin0`` columns); kinship
     is NaN when either individual has no heterozygous SNP among those shared.
+    Individuals without a typed SNP and SNPs with one allele are named in
+    warnings.  The kernel writes these columns directly, computing
+    ``(HetHet - 2 IBS0) / (2 m) + 1/2 - (Het1 + Het2) / (4 m)`` per pair.
     """
-    pi, pj, counts = snp_pair_counts(table, pairs, num_threads)
-    nsnp, hethet, ibs0, het1, het2 = (counts[:, k].astype(np.float64) for k in range(5))
-    m = np.minimum(het1, het2)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        kinship = np.where(m > 0, (hethet - 2 * ibs0) / (2 * m) + 0.5 - (het1 + het2) / (4 * m), np.nan)
-        hethet_p = np.where(nsnp > 0, hethet / nsnp, np.nan)
-        ibs0_p = np.where(nsnp > 0, ibs0 / nsnp, np.nan)
-    out = pair_frame(table, pi, pj)
-    out["nsnp"], out["hethet"], out["ibs0"], out["kinship"] = counts[:, 0], hethet_p, ibs0_p, kinship
-    return out
+    planes, used = pack_snp_planes(table, num_threads)
+    warn_snp_planes(table, planes, used, "KING kinship",
+                    "carry no information on KING kinship (they count in nsnp, as in plink2)")
+    pi, pj = _pair_indices(table, pairs)
+    nsnp = np.empty(pi.size, dtype=np.int64)
+    hethet, ibs0, kinship = (np.empty(pi.size) for _ in range(3))
+    if pairs is None:
+        _kernel._king_table_all_pairs(planes, nsnp, hethet, ibs0, kinship, num_threads=num_threads)
+    else:
+        _kernel._king_table(planes, pi, pj, nsnp, hethet, ibs0, kinship, num_threads)
+    return pair_frame(table, pi, pj, nsnp=nsnp, hethet=hethet, ibs0=ibs0, kinship=kinship)

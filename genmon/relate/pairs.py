@@ -11,6 +11,7 @@ from matplotlib.collections import LineCollection
 from ..model import GenotypeTable
 from ..plotting import new_figure, save_figure
 from ..progress import progress
+from .checks import quiet_after_first, warn_untyped_individuals
 from .classes import classify_pairs, pair_log_likelihoods
 from .ibd import plink_ibd
 from .king import king_robust
@@ -37,6 +38,7 @@ def relate_pairs(
     for SNP panels.  Pairs are processed in blocks
     of ``block`` so memory stays bounded.
     """
+    warn_untyped_individuals(table, "relatedness")
     with_king = "king" in estimators
     with_ibd = "ibd" in estimators
     estimators = [e for e in estimators if e not in ("king", "ibd")]
@@ -44,7 +46,7 @@ def relate_pairs(
     freqs = sample_frequencies(table) if classes else None
     parts = []
     starts = range(0, pi.size, block)
-    for start in progress(starts, "relatedness pairs", total=len(starts)):
+    for start in quiet_after_first(progress(starts, "relatedness pairs", total=len(starts))):
         i, j = pi[start:start + block], pj[start:start + block]
         part = estimate_relatedness(table, estimators, convention, frequencies, (i, j), num_threads)
         if with_king:

@@ -68,14 +68,16 @@ framework. Molecular Ecology 15:3715-3730.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from ..exceptions import InputError, Problem
+from ..exceptions import InputError, InputWarning, Problem
 from ..model import GenotypeTable
+from .checks import untyped_individuals
 from .power import sample_frequencies
 
 __all__ = [
@@ -462,6 +464,8 @@ def assign_parentage(
     allowed: Mapping[str, Iterable[str]] | None = None,
     known_mothers: Mapping[str, str] | None = None,
     sex: str | None = None,
+    sexes: Mapping[str, str] | None = None,
+    frequencies: Sequence[np.ndarray] | None = None,
     error_rate: float = 0.01,
     error_model: str = "cervus",
     max_mismatches: int | None = None,
@@ -479,7 +483,8 @@ def assign_parentage(
     ----------
     table
         Diploid genotypes, one row per individual (``sample_id`` unique); allele
-        frequencies are estimated from all of it.  ``SEX`` loci are ignored.
+        frequencies are estimated from all of it unless ``frequencies`` are
+        given.  ``SEX`` loci are ignored.
     offspring
         Offspring ids.
     candidates
@@ -495,6 +500,14 @@ def assign_parentage(
     sex
         Keep only candidates with this ``sex`` (``F`` or ``M``); a candidate
         without a sex call is an error.
+    sexes
+        Sex calls by id (e.g. the catalogue's, from
+        :func:`genmon.relate.candidates.catalogue_candidates`) used instead of
+        the samples table's ``sex`` column.
+    frequencies
+        Allele frequencies per locus of ``table`` (e.g. from
+        :func:`genmon.relate.frequencies.read_allele_frequencies`) instead of
+        the sample's, for the likelihoods and the simulation.
     error_rate
         Per-genotype error rate in the likelihood (Kalinowski et al. 2007).
     error_model
@@ -544,12 +557,16 @@ def assign_parentage(
     allowed = {str(k): {str(v) for v in vs} for k, vs in (allowed or {}).items()}
     check("candidate", sorted({v for vs in allowed.values() for v in vs} - set(index)))
     if sex is not None:
-        sexes = table.samples["sex"] if "sex" in table.samples.columns else pd.Series([pd.NA] * len(ids))
-        sex_of = dict(zip(ids, sexes.astype("string").fillna("").tolist(), strict=True))
+        if sexes is None:
+            column = table.samples["sex"] if "sex" in table.samples.columns else pd.Series([pd.NA] * len(ids))
+            sex_of = dict(zip(ids, column.astype("string").fillna("").tolist(), strict=True))
+        else:
+            sex_of = {str(k): str(v) for k, v in sexes.items()}
         for c in cand_ids:
-            if c in index and sex_of.get(c, "") == "":
-                problems.append(Problem(found=f'candidate "{c}" without a sex call',
-                                        expected=f"a sex (F or M) to restrict candidates to {sex}",
+            call = sex_of.get(c, "")
+            if c in index and call.upper() not in ("F", "M"):
+                found = f'candidate "{c}" without a sex call' if call == "" else f'candidate "{c}" with sex "{call}"'
+                problems.append(Problem(found=found, expected=f"a sex (F or M) to restrict candidates to {sex}",
                                         file=source, sample=c))
         cand_ids = [c for c in cand_ids if sex_of.get(c, "").upper() == sex.upper()]
     if problems:
@@ -559,9 +576,22 @@ def assign_parentage(
     rng = np.random.default_rng(seed)
 
     use = [j for j, locus in enumerate(table.loci) if locus.kind != "SEX"]
+    # an untyped offspring or candidate would score LOD 0 against everyone: left out, and named
+    involved = sorted({index[v] for v in [*offspring, *cand_ids, *mothers.values()]})
+    untyped = np.zeros(len(ids), dtype=bool)
+    untyped[involved] = untyped_individuals(table, use)[involved]
+    if untyped.any():
+        names = [ids[k] for k in np.nonzero(untyped)[0]]
+        warnings.warn(InputWarning(Problem(
+            found=f"{len(names)} individual(s) with no typed locus: {', '.join(names)}",
+            expected="at least one typed locus per individual; they are left out of parentage (offspring "
+                     "without candidates, candidates not tested, known mothers ignored)", file=source)),
+            stacklevel=2)
+        mothers = {o: m for o, m in mothers.items() if not untyped[index[m]]}
+        cand_ids = [c for c in cand_ids if not untyped[index[c]]]
     calls = table.call_genotype[:, use, :].astype(np.int64)
     calls[(calls < 0).any(axis=2)] = -1
-    all_freqs = sample_frequencies(table)
+    all_freqs = sample_frequencies(table) if frequencies is None else list(frequencies)
     freq = _freq_matrix([all_freqs[j] for j in use])
     if typed_rate is None:
         typed_rate = float((calls >= 0).all(axis=2).mean()) if calls.size else 1.0
@@ -570,7 +600,8 @@ def assign_parentage(
     pair_rows, plans, pool_sizes = [], [], []
     for off in offspring:
         mum = mothers.get(off)
-        pool = [c for c in cand_ids if c != off and c != mum and (off not in allowed or c in allowed[off])]
+        pool = [] if untyped[index[off]] else [
+            c for c in cand_ids if c != off and c != mum and (off not in allowed or c in allowed[off])]
         pool_sizes.append(len(pool))
         o = calls[index[off]]
         cidx = np.array([index[c] for c in pool], dtype=np.int64)
