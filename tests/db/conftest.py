@@ -12,6 +12,7 @@ import uuid
 
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
 
 from genmon.db import init_database, resolve_url
 
@@ -43,11 +44,20 @@ def db_url(request, tmp_path):
     try:
         yield f"{base}/{name}"
     finally:
+        # Close our own leftover sessions (e.g. of a killed import), then drop the database;
+        # a session of another role (a monitoring superuser) may keep it, which is harmless.
         with admin.connect() as conn:
             conn.execute(
-                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"), {"n": name}
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = :n AND usename = current_user AND pid <> pg_backend_pid()"
+                ),
+                {"n": name},
             )
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            try:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            except OperationalError:
+                pass
         admin.dispose()
 
 
