@@ -186,6 +186,8 @@ def import_catalogue_command(package, db, out_dir, catalogue, lab, calibration, 
     click.echo(f"wrote {out_dir}/merge_report.tsv: {s['same-individual']} same individual, {s['new']} new, "
                f"{s['alias']} alias, {s['conflict']} conflict; calibration: {plan.context['calibration']}; "
                "nothing changed in the database", err=True)
+    for warning in s["warnings"]:
+        click.echo(f"warning: {warning}", err=True)
 
 
 @command.command("apply-merge")

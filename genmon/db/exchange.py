@@ -257,9 +257,12 @@ def _located(lat: Any, lon: Any, unc: Any, cell: float | None) -> tuple[str, str
         return _number(float(lat)), _number(float(lon)), _number(unc)
     clat, clon = coarsen([float(lat), float(lon)], cell)
     # The snapped point stands for the whole cell: its uncertainty is at least
-    # the cell's half diagonal (GBIF's generalisation guidance).
+    # the cell's half diagonal (GBIF's generalisation guidance), taken at the
+    # cell's edge nearest the equator (where it is widest) so that the value
+    # says nothing about where in the cell the sample lies.
     half = cell / 2 * _METRES_PER_DEGREE
-    spread = math.ceil(math.hypot(half, half * math.cos(math.radians(float(lat)))))
+    widest = max(abs(float(clat)) - cell / 2, 0.0)
+    spread = math.ceil(math.hypot(half, half * math.cos(math.radians(widest))))
     return _number(float(clat)), _number(float(clon)), _number(float(max(spread, unc or 0)))
 
 

@@ -146,7 +146,7 @@ def _apply_runs(conn: Connection, package_sha: str) -> set[int]:
 
 
 def catalogue_fingerprint(conn: Connection, name: str, package_sha: str) -> str:
-    """SHA-256 of the catalogue's individuals and genotypes, leaving out those this package added.
+    """SHA-256 of the catalogue's individuals (ids, status, sex) and genotypes, leaving out those this package added.
 
     A report is applied only while this is unchanged, so that nothing the
     local lab identified after the report was written can duplicate a
@@ -158,9 +158,9 @@ def catalogue_fingerprint(conn: Connection, name: str, package_sha: str) -> str:
     own = _apply_runs(conn, package_sha)
     rows = conn.execute(
         select(individuals.c.id, individuals.c.individual_id, individuals.c.status, individuals.c.merged_into,
-               individuals.c.created_run_id).where(individuals.c.catalogue_id == meta.id)
+               individuals.c.sex, individuals.c.created_run_id).where(individuals.c.catalogue_id == meta.id)
     ).all()
-    keep = {r.id: (r.individual_id, r.status, r.merged_into) for r in rows if r.created_run_id not in own}
+    keep = {r.id: (r.individual_id, r.status, r.merged_into, r.sex) for r in rows if r.created_run_id not in own}
     geno: dict[int, list] = {}
     for pk, locus, a1, a2 in conn.execute(
         select(individual_genotypes.c.individual_pk, individual_genotypes.c.locus, individual_genotypes.c.allele_1,
@@ -347,8 +347,33 @@ def plan_merge(
                                                          "offsets": translation.offsets()},
         "fingerprint": catalogue_fingerprint(conn, catalogue, pkg.sha256), "matching": params,
     }
-    counts = {rel: int((report["relation"] == rel).sum()) for rel in RELATIONS}
+    counts: dict[str, Any] = {rel: int((report["relation"] == rel).sum()) for rel in RELATIONS}
+    same = [(row_of[f], local_index[r["local_id"]]) for f, r in rows.items()
+            if r["relation"] == "same-individual" and r.get("local_id") in local_index]
+    counts["warnings"] = _offset_warnings(table, local, same) if local is not None else []
     return MergePlan(pkg, report, catalogue, context, translation, counts)
+
+
+def _offset_warnings(foreign: GenotypeTable, local: GenotypeTable, pairs: list[tuple[int, int]],
+                     min_pairs: int = 5) -> list[str]:
+    """Loci where most matched pairs disagree: the sign of a size offset the calibration missed.
+
+    The likelihood method absorbs one wrong locus as genotyping error, so an
+    uncalibrated offset at a single locus still matches; the report says so.
+    """
+    if len(pairs) < min_pairs:
+        return []
+    fa = np.sort(foreign.allele_values()[[p[0] for p in pairs]], axis=2)
+    la = np.sort(local.allele_values()[[p[1] for p in pairs]], axis=2)
+    complete = (fa >= 0).all(axis=2) & (la >= 0).all(axis=2)
+    differ = (fa != la).any(axis=2) & complete
+    out = []
+    for j, locus in enumerate(foreign.locus_id):
+        n = int(complete[:, j].sum())
+        if n >= min_pairs and differ[:, j].sum() * 2 >= n:
+            out.append(f"locus {locus}: {int(differ[:, j].sum())} of {n} matched pairs disagree; a size offset "
+                       "between the labs? (give --calibration)")
+    return out
 
 
 def _join(*parts: Any) -> str:
@@ -442,6 +467,7 @@ def write_merge_report(plan: MergePlan, out_dir: str | Path, provenance: dict[st
         f"calibration\t{plan.context['calibration']}",
         f"matching\t{json_text(plan.context['matching'])}",
         *(f"{rel}\t{s[rel]}" for rel in RELATIONS),
+        *(f"warning\t{w}" for w in s["warnings"]),
         "next\treview merge_report.tsv, then: genmon db apply-merge " + str(out) + " --accept all (or --accept ID,ID)",
     ]
     (out / "summary.txt").write_text("\n".join(text) + "\n", encoding="utf-8")
