@@ -132,32 +132,25 @@ def xref_scheme(lab: str, country: str | None) -> str:
 
 
 # --------------------------------------------------------------------------- calibrations
-def store_calibration(conn: Connection, lab: str, translation: Translation, content: str,
-                      reference_samples: str | None = None) -> int:
-    """Store a lab's translation table as the next version of its calibration; returns the version.
+def store_calibration(conn: Connection, lab: str, translation: Translation, content: str) -> int:
+    """Keep ``lab``'s translation table (its text ``content``) in ``calibrations``; returns the row id.
 
-    ``content`` is the table's text as :func:`~genmon.labqc.calibration.write_translation`
-    writes it.  The same content stored twice is one version.
+    The same content stored twice is one row; new content is the next version
+    (as ``genmon db import --calibration`` stores them).
     """
-    from .importer import _get_or_create
-    from .records import now
+    from .importer import _get_or_create, _store_calibration
 
     lab_id = _get_or_create(conn, labs, "code", lab)
-    name = f"{translation.lab_b}->{translation.lab_a}"
-    digest = hashlib.sha256(content.encode()).hexdigest()
-    rows = conn.execute(select(calibrations.c.version, calibrations.c.sha256)
-                        .where(calibrations.c.lab_id == lab_id, calibrations.c.name == name)).all()
-    for version, sha in rows:
-        if sha == digest:
-            return int(version)
-    version = max((int(v) for v, _ in rows), default=0) + 1
-    conn.execute(calibrations.insert().values(lab_id=lab_id, name=name, version=version, sha256=digest,
-                                              content=content, reference_samples=reference_samples, created_at=now()))
-    return version
+    return _store_calibration(conn, lab_id, (translation, content, hashlib.sha256(content.encode()).hexdigest()))
 
 
 def lab_calibration(conn: Connection, lab: str) -> tuple[Translation, str] | None:
-    """The latest stored calibration of ``lab`` and its text, or ``None``."""
+    """The latest stored calibration of ``lab`` and its text, or ``None``.
+
+    A lab's calibration translates its sizes into another lab's (``lab_b`` =
+    ``lab``): the scale this database stores, when ``genmon db import
+    --calibration`` stored it with a batch of that lab.
+    """
     row = conn.execute(
         select(calibrations.c.content, calibrations.c.name, calibrations.c.version)
         .join(labs, labs.c.id == calibrations.c.lab_id)

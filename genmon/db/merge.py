@@ -94,32 +94,44 @@ def _compose(package_cal: Translation, local_cal: Translation, foreign: str, loc
     return Translation(local, foreign, table, source=f"{package_cal.source} composed with {local_cal.source}")
 
 
-def resolve_translation(pkg: Package, local_lab: str | None, local_cal: Translation | None,
-                        given: Translation | None, local_tag: str | None) -> tuple[Translation | None, str]:
-    """The translation from the package's allele sizes into the local lab's, and a sentence saying which.
+def resolve_translation(pkg: Package, given: Translation | None, stored: dict[str, Translation | None],
+                        local_lab: str | None, local_tag: str | None) -> tuple[Translation | None, str]:
+    """The translation from the package's allele sizes into the local catalogue's, and a sentence saying which.
 
-    In order: a table given by the user (foreign lab -> local lab); the
-    package's table composed with the local lab's stored one when both
-    translate into the same reference lab; the package's table when it
-    translates directly into the local lab; none when both sides declare the
-    same calibration tag.  Anything else is refused: matching across an
-    unknown size offset would miss every individual.
+    ``stored`` holds the local database's latest calibration of the package's
+    lab (``"foreign"``: that lab's sizes into this database's, stored when
+    one of its batches was imported with ``--calibration``) and of the local
+    lab (``"local"``).  In order of preference:
+
+    1. a table given by the user (lab B = the package's lab);
+    2. the stored calibration of the package's lab;
+    3. the package's own table when it translates into the local lab's sizes;
+    4. the package's table composed with the local lab's when both translate
+       into the same reference lab's sizes;
+    5. none, when both catalogues declare the same calibration tag.
+
+    Anything else is refused: matching across an unknown size offset misses
+    individuals.
     """
     foreign = str(pkg.lab.get("code"))
-    pcal = pkg.calibration
+    pcal, fcal, lcal = pkg.calibration, stored.get("foreign"), stored.get("local")
     if given is not None:
-        if given.lab_a == foreign and given.lab_b != foreign:
+        if given.lab_b != foreign:
+            hint = " (the other direction)" if given.lab_a == foreign else ""
             raise GenmonError(
-                f"{given.source}: the table translates {given.lab_b}'s sizes into {foreign}'s; importing needs the "
-                f"other direction, {foreign} into the local lab (genmon calibrate LOCAL {foreign}: lab_a is the local lab)"
+                f"{given.source}: the table translates {given.lab_b}'s sizes into {given.lab_a}'s{hint}; the package "
+                f"is from {foreign}, so importing needs {foreign}'s sizes translated into the local lab's "
+                f"(genmon calibrate LOCAL {foreign}: lab_b = {foreign})"
             )
         return given, f"translation table {given.source} ({given.lab_b} -> {given.lab_a})"
-    if pcal is not None and local_cal is not None and pcal.lab_a == local_cal.lab_a:
-        tr = _compose(pcal, local_cal, foreign, local_lab or local_cal.lab_b)
-        return tr, (f"the package's calibration ({foreign} -> {pcal.lab_a}) composed with the local lab's "
-                    f"({local_cal.lab_b} -> {local_cal.lab_a})")
+    if fcal is not None:
+        return fcal, f"the stored calibration of {foreign} ({fcal.source}: {fcal.lab_b} -> {fcal.lab_a})"
     if pcal is not None and local_lab is not None and pcal.lab_a == local_lab:
         return pcal, f"the package's calibration ({foreign} -> {local_lab})"
+    if pcal is not None and lcal is not None and pcal.lab_a == lcal.lab_a:
+        tr = _compose(pcal, lcal, foreign, lcal.lab_b)
+        return tr, (f"the package's calibration ({foreign} -> {pcal.lab_a}) composed with the local lab's "
+                    f"({lcal.lab_b} -> {lcal.lab_a})")
     ptag = pkg.manifest["calibration"].get("tag")
     if ptag == local_tag:
         if ptag is None:
@@ -127,12 +139,10 @@ def resolve_translation(pkg: Package, local_lab: str | None, local_cal: Translat
                           "size alleles differently)")
         return None, f'no calibration applied: both catalogues use allele calibration "{ptag}"'
     have = f"the package carries a table {pcal.lab_b} -> {pcal.lab_a}" if pcal is not None else "the package carries no table"
-    mine = (f"the local lab's is {local_cal.lab_b} -> {local_cal.lab_a}" if local_cal is not None
-            else "the local lab has no stored calibration")
     raise GenmonError(
         f'{pkg.path}: the package\'s alleles are sized on calibration "{ptag}" and the local catalogue\'s on '
-        f'"{local_tag}"; {have} and {mine}. Give --calibration TABLE translating {foreign}\'s sizes into the '
-        f"local lab's (genmon calibrate on shared reference samples)"
+        f'"{local_tag}"; {have} and the database stores no calibration of {foreign}. Give --calibration TABLE '
+        f"translating {foreign}'s sizes into the local lab's (genmon calibrate on shared reference samples)"
     )
 
 
@@ -277,10 +287,13 @@ def plan_merge(
         check_id_pattern(id_pattern)
     if lab is None:
         codes = sorted(conn.execute(select(labs.c.code)).scalars())
-        lab = codes[0] if len(codes) == 1 else None
-    stored = lab_calibration(conn, lab) if lab is not None else None
+        lab = codes[0] if len(codes) == 1 and codes[0] != pkg.lab.get("code") else None
+    stored = {}
+    for key, code in (("foreign", pkg.lab.get("code")), ("local", lab)):
+        found = lab_calibration(conn, code) if code is not None else None
+        stored[key] = found[0] if found is not None else None
     local_tag = cat.calibration if cat is not None else pkg.manifest["calibration"].get("tag")
-    translation, cal_note = resolve_translation(pkg, lab, stored[0] if stored else None, calibration, local_tag)
+    translation, cal_note = resolve_translation(pkg, calibration, stored, lab, local_tag)
     loci = list(cat.loci) if cat is not None else list(pkg.panel["loci"])
     table = foreign_table(pkg, loci, translation, local_tag)
     ind_rows = {r["individual"]: r for r in pkg.tables["individuals.tsv"]}

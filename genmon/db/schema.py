@@ -151,6 +151,7 @@ batches = Table(
     _ref("projects", "project_id"),
     _ref("labs", "lab_id", nullable=True),
     _ref("panels", "panel_id"),
+    _ref("calibrations", "calibration_id", nullable=True),
     Column("name", String(256), nullable=False),
     Column("version", Integer, nullable=False),
     Column("sha256", String(64), nullable=False),
@@ -304,6 +305,7 @@ catalogues = Table(
     Column("kinds", Text, nullable=False),
     Column("ploidy", Integer, nullable=False),
     Column("calibration", Text),
+    Column("history", Text, nullable=False),
     Column("created_at", String(32), nullable=False),
     Column("updated_run_id", Integer, ForeignKey("runs.id")),
 )

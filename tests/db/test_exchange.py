@@ -31,7 +31,7 @@ from genmon.db.schema import (
     samples,
 )
 from genmon.exceptions import GenmonError, InputError
-from genmon.labqc.calibration import Translation, write_translation
+from genmon.labqc.calibration import Translation, read_translation, write_translation
 from tests.db.exchange_helpers import put_catalogue, row_counts, wipe
 
 FIXED_PROV = {"command": "test", "timestamp": "2026-01-01T00:00:00Z"}
@@ -209,8 +209,6 @@ def test_matches_found_only_with_the_calibration(two_labs, method):
         assert len(same) == 10 and (same["mismatches"] == 2).all()
         assert without.summary["warnings"] == [
             "locus F53: 10 of 10 matched pairs disagree; a size offset between the labs? (give --calibration)"]
-    from genmon.labqc.calibration import read_translation
-
     with_cal = plan(two_labs["local"], two_labs["package"], calibration=read_translation(two_labs["calibration"]),
                     **kw).rows.set_index("foreign_id")
     same = with_cal[with_cal["relation"] == "same-individual"]
@@ -244,6 +242,17 @@ def test_stored_calibrations_are_composed(two_labs, tmp_path):
     assert "composed" in p.context["calibration"]
 
 
+def test_stored_calibration_of_the_partner_lab_is_used(two_labs, tmp_path):
+    """The local database imported a NEFU batch with NEFU -> RU-VLAD before: that stored table applies."""
+    engine = open_engine(two_labs["local"])
+    with write_transaction(engine) as conn:
+        store_calibration(conn, "NEFU", read_translation(two_labs["calibration"]), two_labs["calibration"].read_text())
+    engine.dispose()
+    p = plan(two_labs["local"], two_labs["package"], method="mismatch", allele_mismatch=1.0)
+    assert (p.rows["relation"] == "same-individual").sum() == 10
+    assert p.context["calibration"].startswith("the stored calibration of NEFU (calibration NEFU -> RU-VLAD version 1")
+
+
 def test_reversed_calibration_is_refused(two_labs, tmp_path):
     table = pd.DataFrame({"locus": LOCI, "offset_bp": 0.0, "n_alleles_compared": 40, "fits": True, "note": ""})
     with pytest.raises(GenmonError, match="translates RU-VLAD's sizes into NEFU's"):
@@ -251,8 +260,6 @@ def test_reversed_calibration_is_refused(two_labs, tmp_path):
 
 
 def test_apply_twice_is_a_no_op(two_labs, tmp_path):
-    from genmon.labqc.calibration import read_translation
-
     cal = read_translation(two_labs["calibration"])
     url = two_labs["local"]
     p, first = import_and_apply(url, two_labs["package"], tmp_path / "rep", calibration=cal, method="mismatch",
@@ -286,8 +293,6 @@ def test_apply_twice_is_a_no_op(two_labs, tmp_path):
 
 def test_import_changes_nothing_and_conflicts_stay(two_labs, tmp_path):
     """Sex differing, or two foreign individuals on one local one: conflicts, never applied."""
-    from genmon.labqc.calibration import read_translation
-
     url = two_labs["local"]
     ru = two_labs["ru"]
     cn = [
