@@ -311,8 +311,9 @@ def plan_merge(
                             else f'no local catalogue "{catalogue}" yet'}
     else:
         sub = table.subset(samples=np.nonzero(active)[0])
-        result = identify_individuals(sub, catalogue=copy.deepcopy(cat), method=method, allele_mismatch=allele_mismatch,
-                                      min_loci=min_loci, min_posterior=min_posterior, batch=f"exchange {scheme}")
+        result = identify_individuals(sub, catalogue=copy.deepcopy(cat), method=method,
+                                      allele_mismatch=_mismatch_setting(cat, allele_mismatch), min_loci=min_loci,
+                                      min_posterior=min_posterior, batch=f"exchange {scheme}", max_profile=0)
         params.update({k: result.parameters[k] for k in ("allele_mismatch", "min_loci")})
         _relations(rows, result.assignments, set(local.sample_id), method)
     local_sex = {} if cat is None else dict(zip(cat.individuals["individual"].astype(str), cat.individuals["sex"],
@@ -387,6 +388,19 @@ def _offset_warnings(foreign: GenotypeTable, local: GenotypeTable, pairs: list[t
             out.append(f"locus {locus}: {int(differ[:, j].sum())} of {n} matched pairs disagree; a size offset "
                        "between the labs? (give --calibration)")
     return out
+
+
+def _mismatch_setting(cat: Catalogue, requested: float | str) -> float:
+    """``auto``: the local catalogue's last setting, else identify's default without a profile.
+
+    allelematch's profile scan chooses a setting from a batch's samples; a
+    catalogue of distinct individuals is no such batch (and the scan is the
+    slowest part of matching), so it is not run here.
+    """
+    if requested != "auto":
+        return float(requested)
+    previous = [b["allele_mismatch"] for b in cat.batches if b.get("allele_mismatch") is not None]
+    return float(previous[-1]) if previous else float(math.floor(0.15 * 2 * len(cat.loci)))
 
 
 def _join(*parts: Any) -> str:

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import create_engine, insert, select, text
 
@@ -122,8 +122,17 @@ individual = st.fixed_dictionaries({
 })
 
 
+def _drawn(genotype, sex="", merge_into=None, camera=False):
+    return {"genotype": genotype, "sex": sex, "n_samples": 2, "first_seen": "2024-01-12", "last_seen": "2024-03-02",
+            "species": "Panthera pardus orientalis", "camera": camera, "merge_into": merge_into}
+
+
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(individual, min_size=1, max_size=8))
+# always: alleles out of order, half-missing and missing calls, a merged individual, a camera-trap id
+@example([_drawn([(170, 150), (None, 200), (None, None)], "F", camera=True),
+          _drawn([(150, 150), (204, None), (120, 124)], "M", merge_into=0),
+          _drawn([(None, None), (None, None), (None, None)])])
 def test_round_trip_into_empty_database(db_url, other_db_url, tmp_path_factory, drawn):
     """export-catalogue -> import-catalogue -> apply-merge into an empty database keeps every individual
     (status, merges, counts, dates, sex, species, cross-ids) and every genotype exactly."""
@@ -487,3 +496,39 @@ def test_cli_round_trip(two_labs, tmp_path):
     assert "1 added, 10 cross-referenced" in res.output
     res = runner.invoke(cli, ["db", "apply-merge", str(rep), "--db", two_labs["local"], "--accept", "all"])
     assert res.exit_code == 0 and "nothing to apply" in res.output
+
+
+# --------------------------------------------------------------------------- malformed packages (test_data/malformed)
+MALFORMED = Path(__file__).resolve().parent.parent.parent / "test_data" / "malformed"
+
+
+def _member(path, name):
+    with zipfile.ZipFile(path) as zf:
+        return zf.read(name)
+
+
+@pytest.mark.parametrize("name, message", [
+    ("exchange_damaged.zip", "{p}:genotypes.tsv: found a damaged file (its zip checksum or compression does not match), "
+                             "expected the bytes the exporting lab wrote; ask for the package again"),
+    ("exchange_tampered.zip", "{p}:genotypes.tsv: found SHA-256 {found}, expected {listed} as listed in manifest.json "
+                              "(the file was changed after export)"),
+    ("exchange_unlisted.zip", "{p}:notes.txt: found a file the manifest does not list, expected only the files the "
+                              "exporting lab wrote"),
+    ("exchange_bad_allele.zip", '{p}:genotypes.tsv, line 2, sample PPO-CN-0001, locus FCA441: found allele_2 "15x", '
+                                "expected a whole number or empty"),
+])
+def test_malformed_packages(name, message, tmp_path):
+    path = MALFORMED / name
+    fields = {"p": path}
+    if name == "exchange_tampered.zip":
+        fields["found"] = hashlib.sha256(_member(path, "genotypes.tsv")).hexdigest()
+        fields["listed"] = json.loads(_member(path, "manifest.json"))["files"]["genotypes.tsv"]["sha256"]
+    with pytest.raises(InputError) as err:
+        read_package(path)
+    assert str(err.value) == message.format(**fields)
+    db = tmp_path / "empty.sqlite"
+    init_database(str(db)).dispose()
+    res = CliRunner().invoke(cli, ["db", "import-catalogue", str(path), "--db", str(db), "-o", str(tmp_path / "r"),
+                                   "--id-pattern", "PPO-RU-{n:04d}"])
+    assert res.exit_code == 3
+    assert res.output.strip().splitlines()[-1] == f"error: {message.format(**fields)}"
