@@ -531,7 +531,8 @@ class ApplyResult:
 
     def message(self) -> str:
         if self.run_id is None:
-            return "nothing to apply: every accepted foreign individual is already linked (or a conflict)"
+            return ("nothing to apply: every accepted foreign individual is already linked (or a conflict, or merged "
+                    "into one that stays foreign)")
         counts = self.actions["action"].value_counts()
         parts = [f"{counts.get(a, 0)} {a}" for a in ("added", "cross-referenced", "alias added", "skipped")]
         return f"applied in run {self.run_id}: " + ", ".join(parts)
@@ -583,9 +584,9 @@ def apply_merge(engine: Engine, report_dir: str | Path, accept: str | list[str],
         if conn.dialect.name == "postgresql":
             conn.execute(select(catalogues.c.id).where(catalogues.c.name == name).with_for_update())
         linked = _linked(conn, scheme)
-        todo = [r for r in chosen if r["foreign_id"] not in linked]
+        todo, skipped = _todo(chosen, linked, pkg, name)
         if not todo:
-            return ApplyResult(None, pd.DataFrame(columns=["foreign_id", "local_id", "action"]))
+            return ApplyResult(None, pd.DataFrame(skipped, columns=["foreign_id", "local_id", "action", "notes"]))
         if catalogue_fingerprint(conn, name, pkg.sha256) != meta["fingerprint"]:
             raise GenmonError(f'the local catalogue "{name}" changed since the merge report was written; run '
                               "genmon db import-catalogue again and review the new report")
@@ -597,10 +598,23 @@ def apply_merge(engine: Engine, report_dir: str | Path, accept: str | list[str],
         actions = _add_individuals(cat, todo, pkg, meta, linked)
         save_catalogue(conn, cat, run_id, name)
         _write_xrefs(conn, cat, name, actions, pkg, scheme)
-    frame = pd.DataFrame(actions, columns=["foreign_id", "local_id", "action", "notes"])
+    frame = pd.DataFrame(actions + skipped, columns=["foreign_id", "local_id", "action", "notes"])
     lines = ["\t".join(frame.columns)] + ["\t".join(map(_fmt, r)) for r in frame.itertuples(index=False)]
     (report_dir / f"applied_run{run_id}.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return ApplyResult(run_id, frame)
+
+
+def _todo(chosen: list[dict[str, str]], linked: dict[str, tuple[str, str]], pkg: Package, name: str):
+    """The accepted rows not yet applied, and the aliases that cannot be (their target stays foreign)."""
+    todo = [r for r in chosen if r["foreign_id"] not in linked]
+    targets = {f for f, (c, _) in linked.items() if c == name} | {r["foreign_id"] for r in todo
+                                                                   if r["relation"] != "alias"}
+    merged_into = {r["individual"]: r["merged_into"] for r in pkg.tables["individuals.tsv"]}
+    skipped = [{"foreign_id": r["foreign_id"], "local_id": "", "action": "skipped",
+                "notes": f"{merged_into[r['foreign_id']]}, which it was merged into, is not in the local catalogue"}
+               for r in todo if r["relation"] == "alias" and merged_into[r["foreign_id"]] not in targets]
+    gone = {s["foreign_id"] for s in skipped}
+    return [r for r in todo if r["foreign_id"] not in gone], skipped
 
 
 def _add_individuals(cat: Catalogue, todo: list[dict[str, str]], pkg: Package, meta: dict[str, Any],
@@ -624,14 +638,7 @@ def _add_individuals(cat: Catalogue, todo: list[dict[str, str]], pkg: Package, m
             events.append({"batch": batch, "event": "cross_reference", "individual": r["local_id"], "other": fid,
                            "details": f"same individual as {scheme} {fid} ({source}, reviewed merge report)"})
             continue
-        merged_into = ""
-        if r["relation"] == "alias":
-            target = info[fid]["merged_into"]
-            merged_into = local_of.get(target, "")
-            if not merged_into:
-                actions.append({"foreign_id": fid, "local_id": "", "action": "skipped",
-                                "notes": f"{target}, which it was merged into, is not in the local catalogue"})
-                continue
+        merged_into = local_of[info[fid]["merged_into"]] if r["relation"] == "alias" else ""
         (local_id,) = cat.issue_ids(1)
         local_of[fid] = local_id
         f = info[fid]

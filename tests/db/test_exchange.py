@@ -532,3 +532,22 @@ def test_malformed_packages(name, message, tmp_path):
                                    "--id-pattern", "PPO-RU-{n:04d}"])
     assert res.exit_code == 3
     assert res.output.strip().splitlines()[-1] == f"error: {message.format(**fields)}"
+
+
+def test_alias_of_a_conflict_is_skipped_without_a_run(two_labs, tmp_path):
+    """A foreign individual merged into one that is a conflict stays out, and applying records no run."""
+    url = two_labs["local"]
+    ru = two_labs["ru"]
+    shifted = [(a + 2, b + 2) if x == "F53" else (a, b) for x, (a, b) in zip(LOCI, ru[0]["genotype"], strict=True)]
+    cn = [{"id": "PPO-CN-0001", "genotype": shifted, "sex": "M" if ru[0]["sex"] == "F" else "F"},
+          {"id": "PPO-CN-0002", "genotype": shifted, "status": "merged", "merged_into": "PPO-CN-0001"}]
+    wipe(two_labs["partner"])
+    put_catalogue(two_labs["partner"], LOCI, cn, id_pattern="PPO-CN-{n:04d}")
+    export(two_labs["partner"], tmp_path / "c.zip")
+    before = row_counts(url)
+    p, result = import_and_apply(url, tmp_path / "c.zip", tmp_path / "rep", calibration=read_translation(
+        two_labs["calibration"]), method="mismatch", allele_mismatch=1.0)
+    assert list(p.rows["relation"]) == ["conflict", "alias"]
+    assert result.run_id is None
+    assert result.actions[["foreign_id", "action"]].values.tolist() == [["PPO-CN-0002", "skipped"]]
+    assert row_counts(url) == before
