@@ -311,10 +311,15 @@ def plan_merge(
                             else f'no local catalogue "{catalogue}" yet'}
     else:
         sub = table.subset(samples=np.nonzero(active)[0])
-        result = identify_individuals(sub, catalogue=copy.deepcopy(cat), method=method,
-                                      allele_mismatch=_mismatch_setting(cat, allele_mismatch), min_loci=min_loci,
-                                      min_posterior=min_posterior, batch=f"exchange {scheme}", max_profile=0)
-        params.update({k: result.parameters[k] for k in ("allele_mismatch", "min_loci")})
+        # The likelihood method uses the mismatch setting only to list near
+        # misses, which the merge report does not use: 0 and no margin keep
+        # those scans to exact matches, the bulk of the time otherwise.
+        setting = 0.0 if method == "likelihood" else _mismatch_setting(cat, allele_mismatch)
+        result = identify_individuals(sub, catalogue=copy.deepcopy(cat), method=method, allele_mismatch=setting,
+                                      min_loci=min_loci, min_posterior=min_posterior, batch=f"exchange {scheme}",
+                                      max_profile=0, near_miss_margin=0.0)
+        params["min_loci"] = result.parameters["min_loci"]
+        params["allele_mismatch"] = setting if method == "mismatch" else "not used by the likelihood method"
         _relations(rows, result.assignments, set(local.sample_id), method)
     local_sex = {} if cat is None else dict(zip(cat.individuals["individual"].astype(str), cat.individuals["sex"],
                                                 strict=True))
