@@ -78,8 +78,10 @@ def catalogue_of(genotypes: np.ndarray) -> Catalogue:
     })
     for j, locus in enumerate(LOCI):
         ind[locus] = [format_genotype(g) for g in genotypes[:, j]]
+    # as a catalogue built by `genmon identify` would, it remembers the setting of its first batch
+    history = [{"batch": "2023", "method": "likelihood", "allele_mismatch": 3.0}]
     return Catalogue(loci=LOCI, kinds=["STR"] * len(LOCI), id_pattern="PTA-RU-{n:05d}", next_number=n + 1,
-                     individuals=ind, species="Panthera tigris altaica")
+                     individuals=ind, species="Panthera tigris altaica", batches=history)
 
 
 def main() -> None:

@@ -24,7 +24,7 @@ from sqlalchemy.engine import Connection
 
 from ..exceptions import GenmonError
 from ..identify.catalogue import Catalogue
-from .records import json_text, lookup_ids, now
+from .records import fetch_frame, json_text, lookup_ids, now
 from .schema import catalogue_events, catalogues, detections, individual_genotypes, individuals
 
 __all__ = ["DEFAULT_CATALOGUE", "load_catalogue", "save_catalogue", "catalogue_names"]
@@ -75,18 +75,17 @@ def load_catalogue(conn: Connection, name: str = DEFAULT_CATALOGUE) -> Catalogue
             "_pk": [int(r["id"]) for r in ind_rows],
         }
     )
-    geno = pd.DataFrame(
-        conn.execute(
-            select(
-                individual_genotypes.c.individual_pk,
-                individual_genotypes.c.locus,
-                individual_genotypes.c.allele_1,
-                individual_genotypes.c.allele_2,
-            )
-            .join(individuals, individuals.c.id == individual_genotypes.c.individual_pk)
-            .where(individuals.c.catalogue_id == meta["id"])
-        ).all(),
-        columns=["pk", "locus", "a1", "a2"],
+    geno = fetch_frame(
+        conn,
+        select(
+            individual_genotypes.c.individual_pk,
+            individual_genotypes.c.locus,
+            individual_genotypes.c.allele_1,
+            individual_genotypes.c.allele_2,
+        )
+        .join(individuals, individuals.c.id == individual_genotypes.c.individual_pk)
+        .where(individuals.c.catalogue_id == meta["id"]),
+        ["pk", "locus", "a1", "a2"],
     )
     texts = {locus: {} for locus in loci}
     for pk, locus, a1, a2 in geno.itertuples(index=False):

@@ -31,6 +31,7 @@ from ..exceptions import GenmonError
 from ..model import GenotypeTable
 from .catalogue_store import DEFAULT_CATALOGUE
 from .importer import SAMPLE_COLUMNS
+from .records import bulk_insert, fetch_frame
 from .schema import (
     allele_calls,
     batches,
@@ -116,13 +117,14 @@ def load_replicates(conn: Connection, batch: Any) -> GenotypeTable:
     row_of = {int(pk): k for k, pk in enumerate(rep_pk)}
     col_of = {x: j for j, x in enumerate(loci)}
     values = np.full((len(reps), len(loci), ploidy), -1, dtype=np.int64)
-    calls = conn.execute(
+    frame = fetch_frame(
+        conn,
         select(allele_calls.c.replicate_pk, allele_calls.c.locus, allele_calls.c.allele_1, allele_calls.c.allele_2)
         .join(pcr_replicates, pcr_replicates.c.id == allele_calls.c.replicate_pk)
-        .where(pcr_replicates.c.batch_id == batch["id"])
-    ).all()
-    if calls:
-        frame = pd.DataFrame(calls, columns=["rep", "locus", "a1", "a2"])
+        .where(pcr_replicates.c.batch_id == batch["id"]),
+        ["rep", "locus", "a1", "a2"],
+    )
+    if len(frame):
         i = frame["rep"].map(row_of).to_numpy()
         j = frame["locus"].map(col_of).to_numpy()
         for k, col in enumerate(("a1", "a2")[:ploidy]):
@@ -145,24 +147,34 @@ def store_consensus(conn: Connection, run: Any, batch: Any, run_id: int) -> dict
     if missing:
         raise GenmonError(f"samples not in the database: {', '.join(missing[:10])}")
     rule = str(run.parameters.get("rule", r.rule))
-    rows = []
-    for rec in long.itertuples(index=False):
-        rows.append(
-            {
-                "run_id": run_id,
-                "batch_id": batch["id"],
-                "sample_pk": sample_pk[rec.sample],
-                "locus": rec.locus,
-                "allele_1": None if pd.isna(rec.allele_1) else int(rec.allele_1),
-                "allele_2": None if pd.isna(rec.allele_2) else int(rec.allele_2),
-                "status": rec.status,
-                "n_replicates": int(rec.n_replicates),
-                "quality": None if pd.isna(rec.quality) else float(rec.quality),
-                "rule": rule,
-                "rule_version": __version__,
-            }
-        )
-    conn.execute(insert(consensus_genotypes), rows)
+
+    def ints(col: pd.Series) -> list:
+        values = pd.to_numeric(col, errors="coerce")
+        return [None if v != v else int(v) for v in values.to_numpy(dtype=float)]
+
+    quality = long["quality"].to_numpy(dtype=float)
+    n = len(long)
+    rows = zip(
+        [run_id] * n,
+        [batch["id"]] * n,
+        long["sample"].map(sample_pk).tolist(),
+        long["locus"].tolist(),
+        ints(long["allele_1"]),
+        ints(long["allele_2"]),
+        long["status"].tolist(),
+        long["n_replicates"].astype(int).tolist(),
+        [None if q != q else float(q) for q in quality],
+        [rule] * n,
+        [__version__] * n,
+        strict=True,
+    )
+    bulk_insert(
+        conn,
+        consensus_genotypes,
+        ("run_id", "batch_id", "sample_pk", "locus", "allele_1", "allele_2", "status", "n_replicates", "quality",
+         "rule", "rule_version"),
+        rows,
+    )
     sf = r.samples_frame()
     conn.execute(
         insert(sample_quality),
@@ -193,7 +205,7 @@ def store_consensus(conn: Connection, run: Any, batch: Any, run_id: int) -> dict
             for x in rates.to_dict("records")
         ],
     )
-    return {"consensus_genotypes": len(rows), "samples": len(sf), "error_rates": len(rates)}
+    return {"consensus_genotypes": n, "samples": len(sf), "error_rates": len(rates)}
 
 
 def load_consensus(
@@ -210,7 +222,8 @@ def load_consensus(
         latest = latest.where(cb.c.batch_id == batch["id"])
     current = select(batches.c.id).where(batches.c.superseded_by.is_(None))
     latest = latest.where(cb.c.batch_id.in_(current)).subquery()
-    rows = conn.execute(
+    frame = fetch_frame(
+        conn,
         select(cb.c.sample_pk, cb.c.locus, cb.c.allele_1, cb.c.allele_2, cb.c.status, batches.c.panel_id, cb.c.run_id)
         .join(latest, (latest.c.batch_id == cb.c.batch_id) & (latest.c.run_id == cb.c.run_id))
         .join(batches, batches.c.id == cb.c.batch_id)
@@ -218,11 +231,11 @@ def load_consensus(
             sample_quality,
             (sample_quality.c.run_id == cb.c.run_id) & (sample_quality.c.sample_pk == cb.c.sample_pk),
         )
-        .where(sample_quality.c.status != "rejected")
-    ).all()
-    if not rows:
+        .where(sample_quality.c.status != "rejected"),
+        ["sample_pk", "locus", "a1", "a2", "status", "panel_id", "run_id"],
+    )
+    if not len(frame):
         raise GenmonError("the database holds no consensus genotypes; run `genmon consensus --db` first")
-    frame = pd.DataFrame(rows, columns=["sample_pk", "locus", "a1", "a2", "status", "panel_id", "run_id"])
     panel_ids = frame["panel_id"].unique()
     if len(panel_ids) > 1:
         raise GenmonError("the current batches were typed with different panels; name one batch with --batch")
@@ -253,7 +266,8 @@ def load_captures(conn: Connection, catalogue: str = DEFAULT_CATALOGUE) -> Detec
     cat_id = conn.execute(select(catalogues.c.id).where(catalogues.c.name == catalogue)).scalar()
     if cat_id is None:
         raise GenmonError(f'the database holds no catalogue "{catalogue}"; run `genmon identify --db` first')
-    rows = conn.execute(
+    table = fetch_frame(
+        conn,
         select(
             detections.c.individual_id,
             detections.c.sample_id,
@@ -265,11 +279,11 @@ def load_captures(conn: Connection, catalogue: str = DEFAULT_CATALOGUE) -> Detec
         )
         .join(samples, samples.c.sample_id == detections.c.sample_id, isouter=True)
         .where(detections.c.catalogue_id == cat_id)
-        .order_by(detections.c.individual_id, detections.c.sample_id)
-    ).all()
-    if not rows:
+        .order_by(detections.c.individual_id, detections.c.sample_id),
+        ["individual", "sample", "occasion", "date", "site", "x", "y"],
+    )
+    if not len(table):
         raise GenmonError(f'catalogue "{catalogue}" has no detections')
-    table = pd.DataFrame(rows, columns=["individual", "sample", "occasion", "date", "site", "x", "y"])
     table["detector"] = None
     for c in ("individual", "sample", "occasion", "date", "site"):
         table[c] = table[c].astype(object).where(table[c].notna(), None)
