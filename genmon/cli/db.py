@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from ..provenance import make_provenance
-from ._options import format_choice, missing_option, reader_options
+from ._options import check_output, force_option, format_choice, missing_option, reader_options
 
 db_option = click.option(
     "--db",
@@ -115,3 +115,123 @@ def add_bin_set_command(bin_set: Path, db: str | None) -> None:
 
     panel, version, new = store_bin_set(open_engine(db), bin_set)
     click.echo(f"bin set {panel} version {version}: {'stored' if new else 'already stored'}", err=True)
+
+
+# --------------------------------------------------------------------------- catalogue exchange
+@command.command("export-catalogue")
+@db_option
+@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The package to write (a .zip).")
+@click.option("--catalogue", default="main", show_default=True, help="Catalogue to export.")
+@click.option("--lab", default=None, help="Code of the exporting lab (default: the database's only lab).")
+@click.option("--country", default=None, help="ISO 3166 country code of the exporting lab (default: the lab's).")
+@click.option("--calibration", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="This lab's translation table (genmon calibrate) to include; default: the lab's latest stored one.")
+@click.option("--include-locations", is_flag=True,
+              help="Add the detections' coordinates, snapped to --grid-cell (sensitive: tiger and leopard locations).")
+@click.option("--exact-coordinates", is_flag=True, help="With --include-locations: exact coordinates, not snapped.")
+@click.option("--grid-cell", type=float, default=0.1, show_default=True, help="Grid cell for coordinates (degrees).")
+def export_catalogue_command(db, output, catalogue, lab, country, calibration, include_locations, exact_coordinates,
+                             grid_cell) -> None:
+    """Write a catalogue as a checksummed exchange package for another lab."""
+    from ..db import open_engine
+    from ..db.exchange import export_catalogue
+
+    params = {"catalogue": catalogue, "lab": lab, "country": country, "include_locations": include_locations,
+              "exact_coordinates": exact_coordinates, "grid_cell": grid_cell}
+    prov = make_provenance("genmon " + " ".join(sys.argv[1:]), params, None, [calibration] if calibration else [],
+                           timestamp=_source_date())
+    engine = open_engine(db)
+    with engine.connect() as conn:
+        manifest = export_catalogue(conn, output, catalogue=catalogue, lab=lab, country=country,
+                                    calibration=calibration, include_locations=include_locations,
+                                    exact_coordinates=exact_coordinates, grid_cell=grid_cell, provenance=prov)
+    n = manifest["files"]["individuals.tsv"]["rows"]
+    where = ("exact coordinates" if exact_coordinates else f"coordinates on a {grid_cell:g} degree grid") \
+        if include_locations else "no coordinates"
+    click.echo(f"wrote {output}: {n} individuals of catalogue {catalogue}, {where}; "
+               f"SHA-256 {manifest['package_sha256']}", err=True)
+
+
+def _source_date():
+    # SOURCE_DATE_EPOCH (reproducible-builds.org) fixes the export time, so
+    # that the same catalogue gives a byte-identical package.
+    import datetime as _dt
+    import os
+
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if not epoch:
+        return None
+    try:
+        return _dt.datetime.fromtimestamp(int(epoch), _dt.UTC)
+    except ValueError:
+        raise click.BadParameter(f'SOURCE_DATE_EPOCH "{epoch}" is not a whole number of seconds') from None
+
+
+@command.command("import-catalogue")
+@click.argument("package", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@db_option
+@click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for merge_report.tsv, summary.txt, report.json and a copy of the package.")
+@click.option("--catalogue", default="main", show_default=True, help="The local catalogue to merge into.")
+@click.option("--lab", default=None, help="Code of the local lab, whose stored calibration is used "
+              "(default: the database's only lab).")
+@click.option("--calibration", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Translation table from the package lab's sizes into the local lab's (lab_a = the local lab).")
+@click.option("--id-pattern", default=None,
+              help="Pattern of local ids for new individuals when the local catalogue does not exist yet.")
+@click.option("--method", type=click.Choice(["likelihood", "mismatch"]), default="likelihood", show_default=True,
+              help="Identification method used to match foreign individuals against the local ones.")
+@click.option("--allele-mismatch", default="auto", show_default=True,
+              help='Allele mismatches tolerated (mismatch method), or "auto".')
+@click.option("--min-loci", type=click.IntRange(min=0), default=None,
+              help="Individuals typed at fewer loci cannot be matched (default: half the loci).")
+@click.option("--min-posterior", type=click.FloatRange(0, 1), default=0.95, show_default=True,
+              help="Likelihood method: a lower posterior is a conflict.")
+@force_option
+def import_catalogue_command(package, db, out_dir, catalogue, lab, calibration, id_pattern, method, allele_mismatch,
+                             min_loci, min_posterior, force) -> None:
+    """Check a partner lab's package and write a merge report; changes nothing in the database.
+
+    Review PACKAGE's merge report, then apply it with `genmon db apply-merge`.
+    """
+    from ..db import open_engine
+    from ..db.merge import plan_merge, write_merge_report
+    from ..labqc.calibration import read_translation
+    from .identify import _allele_mismatch
+
+    check_output(out_dir, force)
+    mismatch = _allele_mismatch(None, None, allele_mismatch)
+    params = {"catalogue": catalogue, "lab": lab, "method": method, "allele_mismatch": mismatch,
+              "min_loci": min_loci, "min_posterior": min_posterior, "id_pattern": id_pattern}
+    prov = make_provenance("genmon " + " ".join(sys.argv[1:]), params, None,
+                           [package] + ([calibration] if calibration else []))
+    engine = open_engine(db)
+    with engine.connect() as conn:
+        plan = plan_merge(conn, package, catalogue=catalogue, lab=lab,
+                          calibration=read_translation(calibration) if calibration else None, id_pattern=id_pattern,
+                          method=method, allele_mismatch=mismatch, min_loci=min_loci, min_posterior=min_posterior)
+    write_merge_report(plan, out_dir, prov)
+    s = plan.summary
+    click.echo(f"wrote {out_dir}/merge_report.tsv: {s['same-individual']} same individual, {s['new']} new, "
+               f"{s['alias']} alias, {s['conflict']} conflict; calibration: {plan.context['calibration']}; "
+               "nothing changed in the database", err=True)
+    for warning in s["warnings"]:
+        click.echo(f"warning: {warning}", err=True)
+
+
+@command.command("apply-merge")
+@click.argument("report", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@db_option
+@click.option("--accept", required=True,
+              help='"all" (every row but the conflicts) or comma-separated foreign ids from merge_report.tsv.')
+def apply_merge_command(report, db, accept) -> None:
+    """Apply a reviewed merge report in one transaction (adds new individuals, cross-references)."""
+    from ..db import open_engine
+    from ..db.merge import apply_merge
+
+    chosen = "all" if accept.strip().lower() == "all" else [x.strip() for x in accept.split(",") if x.strip()]
+    prov = make_provenance("genmon " + " ".join(sys.argv[1:]), {"accept": chosen, "report": str(report)}, None,
+                           [report / "merge_report.tsv"] if (report / "merge_report.tsv").exists() else [])
+    result = apply_merge(open_engine(db), report, chosen, prov)
+    click.echo(result.message(), err=True)
