@@ -16,6 +16,7 @@ KERNELS = (
     "ld_ne",
     "relatedness",
     "king",
+    "relate_ml",
 )
 
 _REBUILD = (
