@@ -231,6 +231,26 @@ def no_locus_reason(n_loci: np.ndarray) -> pd.Categorical:
     return pd.Categorical.from_codes((n_loci == 0).astype(np.int8), categories=["", "no locus typed in both individuals"])
 
 
+def moment_kernel(panel: LocusPanel, coef: np.ndarray, pi: np.ndarray, pj: np.ndarray, frequencies: str = "sample",
+                  num_threads: int = 1, loci: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Run the moment kernel: ``(pairs, 5)`` estimates in :data:`ESTIMATORS` order and loci compared.
+
+    ``loci`` optionally lists the loci to use, with repeats (a bootstrap resample).
+    """
+    arrays = (panel.calls, panel.freq, panel.counts, panel.totals, panel.n_alleles, coef)
+    if loci is not None:
+        arrays = tuple(np.ascontiguousarray(a[:, loci] if k == 0 else a[loci]) for k, a in enumerate(arrays))
+    out = np.empty((pi.size, 5))
+    n_loci = np.empty(pi.size, dtype=np.int32)
+    coancestry = panel.convention == "coancestry"
+    _kernel._moment_estimators(
+        *arrays, pi, pj, out, n_loci,
+        qg_pooled=int(coancestry), ritland_weighted=int(not coancestry), lr_perturb=int(coancestry),
+        wang_biallelic_fix=int(coancestry), exclude_pair=int(frequencies == "exclude_pair"), num_threads=num_threads,
+    )
+    return out, n_loci
+
+
 def estimate_relatedness(
     table: GenotypeTable,
     estimators: Sequence[str] = ESTIMATORS,
@@ -273,17 +293,8 @@ def estimate_relatedness(
     if frequencies not in ("sample", "exclude_pair"):
         raise ModelError(f"unknown frequencies {frequencies!r}; choose sample or exclude_pair")
     panel = prepare_loci(table, convention, reference, num_threads)
-    calls, freq, counts, totals, n_alleles = panel.calls, panel.freq, panel.counts, panel.totals, panel.n_alleles
-    coef = panel.moment_coefficients()
-    coancestry = convention == "coancestry"
     pi, pj = pair_indices(table, pairs)
-    out = np.empty((pi.size, 5))
-    n_loci = np.empty(pi.size, dtype=np.int32)
-    _kernel._moment_estimators(
-        calls, freq, counts, totals, n_alleles, coef, pi, pj, out, n_loci,
-        qg_pooled=int(coancestry), ritland_weighted=int(not coancestry), lr_perturb=int(coancestry),
-        wang_biallelic_fix=int(coancestry), exclude_pair=int(frequencies == "exclude_pair"), num_threads=num_threads,
-    )
+    out, n_loci = moment_kernel(panel, panel.moment_coefficients(), pi, pj, frequencies, num_threads)
     result = pair_frame(table, pi, pj, n_loci)
     for k, name in enumerate(ESTIMATORS):
         if name in estimators:
