@@ -180,3 +180,17 @@ def test_inbreeding_agrees_with_coancestry(test_data, error):
     # for 99% of the pairs, the median difference at the 4th decimal's rounding.
     assert np.median(diff) < 2e-5
     assert np.quantile(diff, 0.99) < 5e-4
+
+
+def test_simulated_pairs_in_the_power_report(test_data):
+    # Related's example panel, 1,500 simulated pairs per class (seed 7): dyadml's means are
+    # PO 0.518, FS 0.499, HS 0.262, U 0.040.  An estimate bounded by 0 cannot average 0 over
+    # unrelated pairs (Milligan 2003), but it varies less than the unbounded moment estimators.
+    from genmon.relate import relatedness_power
+
+    report = relatedness_power(_related_example(test_data), n_pairs=1500, seed=7)
+    summary = report.summary.set_index(["estimator", "true_class"])
+    for rel, expected in (("PO", 0.5), ("FS", 0.5), ("HS", 0.25)):
+        assert abs(summary.loc[("dyadml", rel), "mean"] - expected) < 0.02, rel
+    assert 0 < summary.loc[("dyadml", "U"), "mean"] < 0.1
+    assert summary.loc[("dyadml", "U"), "sd"] < summary.loc[("wang", "U"), "sd"]
