@@ -9,13 +9,17 @@ likelihood over the simplex give
 
 Without inbreeding (the default) only the three states of outbred diploids are
 allowed, ``Δ7 = k2``, ``Δ8 = k1`` and ``Δ9 = k0``, so ``r = k2 + k1/2``;
-``inbreeding=True`` estimates all nine, as COANCESTRY's ``allow.inbreeding``.
+``inbreeding=True`` estimates all nine, as COANCESTRY does when inbreeding is
+allowed.  (The R package related 1.0 passes its ``allow.inbreeding`` flag to
+COANCESTRY inverted: its default ``allow.inbreeding = FALSE`` estimates all
+nine coefficients, i.e. genmon's ``inbreeding=True``.)
 A per-locus genotyping error rate ``E`` lets each gene copy show, with
 probability ``E``, one of the ``k`` alleles observed at the locus uniformly
 (COANCESTRY's model).
 
-The log-likelihood is concave in ``Δ``, so its maximum is unique; genmon finds
-it to a duality gap of 1e-10 log-likelihood units.  COANCESTRY maximises the
+The log-likelihood is concave in ``Δ``, so every local maximum is the global
+one (the maximising ``Δ`` need not be unique where the likelihood is flat);
+genmon finds it to a duality gap of 1e-10 log-likelihood units.  COANCESTRY maximises the
 same likelihood by restarted pairwise line searches from random starting
 points, stopping at a relative tolerance of 1e-6, and prints 4 decimals of a
 single-precision result; where the likelihood is flat along ``r`` (few
