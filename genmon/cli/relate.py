@@ -65,7 +65,7 @@ def _read(source: Path, from_format: str | None, missing: str | None):
 @click.option("--error-rate", type=click.FloatRange(0, 1, max_open=True), default=0.0, show_default=True,
               help="Genotyping error rate per locus, used by dyadml and the kinship classes.")
 @click.option("--bootstrap", "n_boot", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Bootstrap replicates over loci for 95%% intervals (<estimator>_ci_low, _ci_high); 0 = none.")
+              help="Bootstrap replicates over loci for 95% intervals (<estimator>_ci_low, _ci_high); 0 = none.")
 @seed_option
 @click.option("--matrix", is_flag=True, help="Also write one square matrix per estimator.")
 @threads_option
