@@ -41,3 +41,16 @@ def write_results(topic: str, results: dict) -> Path:
     path.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
     print(json.dumps(results, indent=2))
     return path
+
+
+def simulated_str_table(n: int, n_loci: int, seed: int = 1):
+    """``n`` individuals x ``n_loci`` STRs with 10 alleles of Dirichlet frequencies, 5% missing calls."""
+    import numpy as np
+
+    from genmon import GenotypeTable
+
+    rng = np.random.default_rng(seed)
+    vals = np.stack([rng.choice(np.arange(150, 170, 2), size=(n, 2), p=rng.dirichlet(np.ones(10)))
+                     for _ in range(n_loci)], axis=1)
+    vals[rng.random(vals.shape[:2]) < 0.05] = -1
+    return GenotypeTable.from_alleles(vals, [f"L{i}" for i in range(n_loci)])

@@ -17,6 +17,7 @@ KERNELS = (
     "relatedness",
     "king",
     "tsv_format",
+    "relate_ml",
 )
 
 _REBUILD = (

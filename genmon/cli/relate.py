@@ -53,27 +53,39 @@ def _read(source: Path, from_format: str | None, missing: str | None):
 @click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Directory for pairs.tsv, plots and run.json.")
 @click.option("--estimator", "estimators", default=",".join(ESTIMATORS), show_default=True,
-              help="Comma-separated estimators: qg, lr, lynchli, ritland, wang (moment estimators) and, "
-                   "for SNP panels, king (KING-robust kinship as plink2 computes it) and ibd (PLINK's "
-                   "Z0, Z1, Z2, PI_HAT).")
+              help="Comma-separated estimators: qg, lr, lynchli, ritland, wang (moment estimators), dyadml "
+                   "(Milligan's dyadic maximum likelihood) and, for SNP panels, king (KING-robust kinship as "
+                   "plink2 computes it) and ibd (PLINK's Z0, Z1, Z2, PI_HAT).")
 @click.option("--convention", type=click.Choice(CONVENTIONS), default="coancestry", show_default=True,
               help="coancestry: COANCESTRY/related's conventions; published: the papers' formulas.")
 @click.option("--frequencies", type=click.Choice(["sample", "exclude_pair"]), default="sample", show_default=True,
               help="Allele frequencies from the whole sample, or without the pair (QG, LR, Ritland).")
 @click.option("--classes/--no-classes", default=True, show_default=True,
               help="Add the most likely kinship class (PO, FS, HS, U) and its log-likelihood support.")
+@click.option("--inbreeding", is_flag=True,
+              help="dyadml: estimate all nine Jacquard coefficients (else only those of outbred pairs).")
+@click.option("--error-rate", type=click.FloatRange(0, 1, max_open=True), default=0.0, show_default=True,
+              help="Genotyping error rate per locus, used by dyadml and the kinship classes.")
+@click.option("--bootstrap", "n_boot", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Bootstrap replicates over loci for 95% intervals (<estimator>_ci_low, _ci_high); 0 = none.")
+@seed_option
 @click.option("--matrix", is_flag=True, help="Also write one square matrix per estimator.")
 @threads_option
 @click.option("--from", "from_format", type=format_choice("reader"), default=None, help="Input format.")
 @missing_option
 @force_option
 def estimate(source: Path, out_dir: Path, estimators: str, convention: str, frequencies: str, classes: bool,
-             matrix: bool, threads: int, from_format: str | None, missing: str | None, force: bool) -> None:
+             inbreeding: bool, error_rate: float, n_boot: int, seed: int | None, matrix: bool, threads: int,
+             from_format: str | None, missing: str | None, force: bool) -> None:
     """Relatedness of every pair of individuals in SOURCE (consensus genotypes)."""
     check_output(out_dir / "pairs.tsv", force)
     chosen = [e.strip() for e in estimators.split(",") if e.strip()]
     table = _read(source, from_format, missing)
-    pairs = relate_pairs(table, chosen, convention, frequencies, classes, num_threads=threads)
+    if n_boot and seed is None:
+        seed = int(np.random.SeedSequence().entropy % (2**32))
+    errors = np.full(table.n_loci, error_rate) if error_rate > 0 else None
+    pairs = relate_pairs(table, chosen, convention, frequencies, classes, errors, num_threads=threads,
+                         inbreeding=inbreeding, bootstrap=n_boot, seed=seed)
     out_dir.mkdir(parents=True, exist_ok=True)
     _write_tsv(pairs, out_dir / "pairs.tsv")
     # one value column per estimator: PLINK's IBD is summarised by PI_HAT
@@ -90,8 +102,9 @@ def estimate(source: Path, out_dir: Path, estimators: str, convention: str, freq
     plot_histogram(pairs, value_columns, out_dir / "relatedness_histogram.svg")
     if classes:
         plot_network(pairs, out_dir / "kinship_network.svg")
-    params = {"estimators": chosen, "convention": convention, "frequencies": frequencies, "classes": classes}
-    prov = make_provenance(parameters=params, inputs=[source])
+    params = {"estimators": chosen, "convention": convention, "frequencies": frequencies, "classes": classes,
+              "inbreeding": inbreeding, "error_rate": error_rate, "bootstrap": n_boot}
+    prov = make_provenance(parameters=params, seed=seed, inputs=[source])
     (out_dir / "run.json").write_text(json.dumps(prov, indent=2, sort_keys=True) + "\n")
     click.echo(f"wrote {out_dir}/pairs.tsv ({len(pairs)} pairs)", err=True)
 

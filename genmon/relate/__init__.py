@@ -1,6 +1,8 @@
 """Relatedness, kinship classes and the resolving power of a panel."""
 
+from .bootstrap import bootstrap_intervals, locus_resamples
 from .classes import RELATIONSHIPS, classify_pairs, pair_log_likelihoods, simulate_pairs
+from .likelihood import estimate_dyadml
 from .moments import CONVENTIONS, ESTIMATORS, estimate_relatedness
 from .pairs import relate_pairs
 from .parentage import ParentageResult, assign_parentage, parentage_lod
@@ -13,8 +15,11 @@ __all__ = [
     "ParentageResult",
     "PowerReport",
     "assign_parentage",
+    "bootstrap_intervals",
     "classify_pairs",
+    "estimate_dyadml",
     "estimate_relatedness",
+    "locus_resamples",
     "pair_log_likelihoods",
     "parentage_lod",
     "relate_pairs",

@@ -60,6 +60,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -135,6 +136,121 @@ def all_pairs(n: int) -> tuple[np.ndarray, np.ndarray]:
     return i.astype(np.int64), j.astype(np.int64)
 
 
+@dataclass(frozen=True)
+class LocusPanel:
+    """What the pairwise kernels read: complete calls and per-locus allele frequencies.
+
+    ``freq`` is zero at loci left out (untyped or monomorphic); under the
+    ``"coancestry"`` convention observed frequencies are floored at 1e-4 as
+    COANCESTRY does.  ``n_alleles`` counts the alleles observed in the
+    frequency source.
+    """
+
+    calls: np.ndarray
+    freq: np.ndarray
+    counts: np.ndarray
+    totals: np.ndarray
+    n_alleles: np.ndarray
+    convention: str
+
+    def moment_coefficients(self) -> np.ndarray:
+        """Wang's (2002) locus coefficients, weight and Lynch & Li's S0 per locus (zeros where left out)."""
+        coef = np.zeros((self.freq.shape[0], 8))
+        for l_idx in range(self.freq.shape[0]):
+            if self.n_alleles[l_idx] >= 2:
+                seen = self.counts[l_idx] > 0
+                coef[l_idx] = locus_coefficients(self.freq[l_idx][seen], int(self.totals[l_idx]),
+                                                 unbiased=self.convention != "coancestry")
+        return coef
+
+
+def check_relatedness_table(table: GenotypeTable) -> None:
+    """Relatedness needs one diploid consensus genotype per individual."""
+    if table.ploidy != 2:
+        raise ModelError(f"relatedness estimators need diploid genotypes, this table has ploidy {table.ploidy}")
+    if table.has_replicates:
+        raise ModelError("the table holds PCR replicates: build consensus genotypes first (genmon consensus)")
+    if table.samples["sample_id"].duplicated().any():
+        dup = table.samples["sample_id"][table.samples["sample_id"].duplicated()].iloc[0]
+        raise ModelError(f"sample {dup} appears more than once: relatedness needs one row per individual")
+
+
+def prepare_loci(table: GenotypeTable, convention: str = "coancestry", reference: GenotypeTable | None = None,
+                 num_threads: int = 1) -> LocusPanel:
+    """Check the table and compute the allele frequencies every pairwise estimator uses.
+
+    Frequencies come from every complete genotype of ``table`` (or of
+    ``reference``, same loci and allele tables); a locus with fewer than two
+    alleles warns (:class:`MonomorphicLocusWarning`) and is left out.
+    """
+    if convention not in CONVENTIONS:
+        raise ModelError(f"unknown convention {convention!r}; choose from {', '.join(CONVENTIONS)}")
+    check_relatedness_table(table)
+    calls = _complete_calls(table)
+    width = max(2, max((locus.n_alleles for locus in table.loci), default=2))
+    if reference is not None and reference.loci != table.loci:
+        raise ModelError("the reference table must have the same loci and allele tables as the genotypes")
+    source = calls if reference is None else _complete_calls(reference)
+    counts = count_alleles(source, n_alleles=width, num_threads=num_threads)
+    totals = counts.sum(axis=1)
+    freq = np.zeros((table.n_loci, width))
+    n_alleles = (counts > 0).sum(axis=1).astype(np.int32)
+    for l_idx, locus in enumerate(table.loci):
+        if totals[l_idx] == 0:
+            continue
+        f = counts[l_idx] / totals[l_idx]
+        if n_alleles[l_idx] < 2:
+            warnings.warn(MonomorphicLocusWarning(
+                f"locus {locus.name}: {n_alleles[l_idx]} allele(s) in the sample; it is left out of relatedness"),
+                stacklevel=3)
+            continue
+        if convention == "coancestry":
+            f = np.where(counts[l_idx] > 0, np.maximum(f, _FREQ_FLOOR), 0.0)
+        freq[l_idx] = f
+    return LocusPanel(calls, freq, counts, totals, n_alleles, convention)
+
+
+def pair_indices(table: GenotypeTable, pairs: tuple[np.ndarray, np.ndarray] | None) -> tuple[np.ndarray, np.ndarray]:
+    """Contiguous int64 ``(i, j)`` row indices: every pair by default, else the given ones, checked."""
+    if pairs is None:
+        return all_pairs(table.n_samples)
+    pi, pj = (np.ascontiguousarray(np.asarray(v, dtype=np.int64)) for v in pairs)
+    if pi.shape != pj.shape or (pi.size and (min(pi.min(), pj.min()) < 0 or max(pi.max(), pj.max()) >= table.n_samples)):
+        raise ModelError("pair indices must be equal-length arrays of row indices")
+    return pi, pj
+
+
+def pair_frame(table: GenotypeTable, pi: np.ndarray, pj: np.ndarray, n_loci: np.ndarray) -> pd.DataFrame:
+    """``id_1, id_2, n_loci`` with categorical ids (memory linear in individuals, not in pairs)."""
+    ids = pd.Index(table.sample_id.astype(str))
+    return pd.DataFrame({"id_1": pd.Categorical.from_codes(pi, categories=ids),
+                         "id_2": pd.Categorical.from_codes(pj, categories=ids), "n_loci": n_loci})
+
+
+def no_locus_reason(n_loci: np.ndarray) -> pd.Categorical:
+    return pd.Categorical.from_codes((n_loci == 0).astype(np.int8), categories=["", "no locus typed in both individuals"])
+
+
+def moment_kernel(panel: LocusPanel, coef: np.ndarray, pi: np.ndarray, pj: np.ndarray, frequencies: str = "sample",
+                  num_threads: int = 1, loci: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Run the moment kernel: ``(pairs, 5)`` estimates in :data:`ESTIMATORS` order and loci compared.
+
+    ``loci`` optionally lists the loci to use, with repeats (a bootstrap resample).
+    """
+    arrays = (panel.calls, panel.freq, panel.counts, panel.totals, panel.n_alleles, coef)
+    if loci is not None:
+        arrays = tuple(np.ascontiguousarray(a[:, loci] if k == 0 else a[loci]) for k, a in enumerate(arrays))
+    out = np.empty((pi.size, 5))
+    n_loci = np.empty(pi.size, dtype=np.int32)
+    coancestry = panel.convention == "coancestry"
+    _kernel._moment_estimators(
+        *arrays, pi, pj, out, n_loci,
+        qg_pooled=int(coancestry), ritland_weighted=int(not coancestry), lr_perturb=int(coancestry),
+        wang_biallelic_fix=int(coancestry), exclude_pair=int(frequencies == "exclude_pair"), num_threads=num_threads,
+    )
+    return out, n_loci
+
+
 def estimate_relatedness(
     table: GenotypeTable,
     estimators: Sequence[str] = ESTIMATORS,
@@ -174,61 +290,14 @@ def estimate_relatedness(
     unknown = set(estimators) - set(ESTIMATORS)
     if unknown:
         raise ModelError(f"unknown estimators {', '.join(sorted(unknown))}; choose from {', '.join(ESTIMATORS)}")
-    if convention not in CONVENTIONS:
-        raise ModelError(f"unknown convention {convention!r}; choose from {', '.join(CONVENTIONS)}")
     if frequencies not in ("sample", "exclude_pair"):
         raise ModelError(f"unknown frequencies {frequencies!r}; choose sample or exclude_pair")
-    if table.ploidy != 2:
-        raise ModelError(f"relatedness estimators need diploid genotypes, this table has ploidy {table.ploidy}")
-    if table.has_replicates:
-        raise ModelError("the table holds PCR replicates: build consensus genotypes first (genmon consensus)")
-    if table.samples["sample_id"].duplicated().any():
-        dup = table.samples["sample_id"][table.samples["sample_id"].duplicated()].iloc[0]
-        raise ModelError(f"sample {dup} appears more than once: relatedness needs one row per individual")
-    calls = _complete_calls(table)
-    width = max(2, max((locus.n_alleles for locus in table.loci), default=2))
-    if reference is not None and reference.loci != table.loci:
-        raise ModelError("the reference table must have the same loci and allele tables as the genotypes")
-    source = calls if reference is None else _complete_calls(reference)
-    counts = count_alleles(source, n_alleles=width, num_threads=num_threads)
-    totals = counts.sum(axis=1)
-    coancestry = convention == "coancestry"
-    freq = np.zeros((table.n_loci, width))
-    coef = np.zeros((table.n_loci, 8))
-    n_alleles = (counts > 0).sum(axis=1).astype(np.int32)
-    for l_idx, locus in enumerate(table.loci):
-        if totals[l_idx] == 0:
-            continue
-        f = counts[l_idx] / totals[l_idx]
-        if n_alleles[l_idx] < 2:
-            warnings.warn(MonomorphicLocusWarning(
-                f"locus {locus.name}: {n_alleles[l_idx]} allele(s) in the sample; it is left out of relatedness"),
-                stacklevel=2)
-            continue
-        if coancestry:
-            f = np.where(counts[l_idx] > 0, np.maximum(f, _FREQ_FLOOR), 0.0)
-        freq[l_idx] = f
-        coef[l_idx] = locus_coefficients(f[counts[l_idx] > 0], int(totals[l_idx]), unbiased=not coancestry)
-    if pairs is None:
-        pi, pj = all_pairs(table.n_samples)
-    else:
-        pi, pj = (np.ascontiguousarray(np.asarray(v, dtype=np.int64)) for v in pairs)
-        if pi.shape != pj.shape or (pi.size and (min(pi.min(), pj.min()) < 0 or max(pi.max(), pj.max()) >= table.n_samples)):
-            raise ModelError("pair indices must be equal-length arrays of row indices")
-    out = np.empty((pi.size, 5))
-    n_loci = np.empty(pi.size, dtype=np.int32)
-    _kernel._moment_estimators(
-        calls, freq, counts, totals, n_alleles, coef, pi, pj, out, n_loci,
-        qg_pooled=int(coancestry), ritland_weighted=int(not coancestry), lr_perturb=int(coancestry),
-        wang_biallelic_fix=int(coancestry), exclude_pair=int(frequencies == "exclude_pair"), num_threads=num_threads,
-    )
-    # Categorical ids and reasons keep memory linear in individuals, not in pairs x string length.
-    ids = pd.Index(table.sample_id.astype(str))
-    result = pd.DataFrame({"id_1": pd.Categorical.from_codes(pi, categories=ids),
-                           "id_2": pd.Categorical.from_codes(pj, categories=ids), "n_loci": n_loci})
+    panel = prepare_loci(table, convention, reference, num_threads)
+    pi, pj = pair_indices(table, pairs)
+    out, n_loci = moment_kernel(panel, panel.moment_coefficients(), pi, pj, frequencies, num_threads)
+    result = pair_frame(table, pi, pj, n_loci)
     for k, name in enumerate(ESTIMATORS):
         if name in estimators:
             result[name] = out[:, k]
-    result["reason"] = pd.Categorical.from_codes((n_loci == 0).astype(np.int8),
-                                                 categories=["", "no locus typed in both individuals"])
+    result["reason"] = no_locus_reason(n_loci)
     return result

@@ -8,13 +8,16 @@ import numpy as np
 import pandas as pd
 from matplotlib.collections import LineCollection
 
+from ..exceptions import ModelError
 from ..model import GenotypeTable
 from ..plotting import new_figure, save_figure
 from ..progress import progress
 from .checks import quiet_after_first, warn_untyped_individuals
+from .bootstrap import bootstrap_intervals, locus_resamples
 from .classes import classify_pairs, pair_log_likelihoods
 from .ibd import plink_ibd
 from .king import king_robust
+from .likelihood import estimate_dyadml
 from .moments import ESTIMATORS, all_pairs, estimate_relatedness
 from .power import sample_frequencies
 
@@ -30,25 +33,49 @@ def relate_pairs(
     error_rates: np.ndarray | None = None,
     num_threads: int = 1,
     block: int = 1_000_000,
+    inbreeding: bool = False,
+    bootstrap: int = 0,
+    seed: int | None = None,
 ) -> pd.DataFrame:
-    """``pairs.tsv``: id_1, id_2, n_loci, the estimators, class and class_lr, reason.
+    """``pairs.tsv``: id_1, id_2, n_loci, the estimators, CIs, class and class_lr, reason.
 
-    ``"king"`` among the estimators adds plink2's KING-robust columns (``nsnp``,
-    ``hethet``, ``ibs0``, ``king``) and ``"ibd"`` PLINK's ``z0, z1, z2, pi_hat``,
-    for SNP panels.  Pairs are processed in blocks
-    of ``block`` so memory stays bounded.
+    ``"dyadml"`` is Milligan's dyadic ML (with ``inbreeding`` and the per-locus
+    ``error_rates``, which the kinship classes use too).  ``"king"`` among the
+    estimators adds plink2's KING-robust columns (``nsnp``, ``hethet``,
+    ``ibs0``, ``king``) and ``"ibd"`` PLINK's ``z0, z1, z2, pi_hat``, for SNP
+    panels.  ``bootstrap`` replicates over loci (seeded by ``seed``) add
+    ``<estimator>_ci_low`` and ``<estimator>_ci_high`` (95% percentile
+    intervals) for the microsatellite estimators.  Pairs are processed in
+    blocks of ``block`` (smaller when bootstrapping) so memory stays bounded.
     """
+    known = (*ESTIMATORS, "dyadml", "king", "ibd")
+    unknown = [e for e in estimators if e not in known]
+    if unknown:
+        raise ModelError(f"unknown estimators {', '.join(unknown)}; choose from {', '.join(known)}")
     warn_untyped_individuals(table, "relatedness")
     with_king = "king" in estimators
     with_ibd = "ibd" in estimators
+    with_dyadml = "dyadml" in estimators
+    moments = [e for e in estimators if e in ESTIMATORS]
     estimators = [e for e in estimators if e not in ("king", "ibd")]
+    draws = locus_resamples(table.n_loci, bootstrap, seed) if bootstrap else None
+    if bootstrap:
+        block = max(1000, min(block, 20_000_000 // (bootstrap * max(1, len(estimators)))))
     pi, pj = all_pairs(table.n_samples)
     freqs = sample_frequencies(table) if classes else None
     parts = []
     starts = range(0, pi.size, block)
     for start in quiet_after_first(progress(starts, "relatedness pairs", total=len(starts))):
         i, j = pi[start:start + block], pj[start:start + block]
-        part = estimate_relatedness(table, estimators, convention, frequencies, (i, j), num_threads)
+        part = estimate_relatedness(table, moments, convention, frequencies, (i, j), num_threads)
+        if with_dyadml:
+            ml = estimate_dyadml(table, inbreeding, error_rates, convention, (i, j), num_threads)
+            part.insert(part.columns.get_loc("reason"), "dyadml", ml["dyadml"].to_numpy())
+        if draws is not None and estimators:
+            ci = bootstrap_intervals(table, estimators, draws, convention, frequencies, inbreeding, error_rates,
+                                     (i, j), num_threads=num_threads)
+            for col in ci.columns:
+                part[col] = ci[col].to_numpy()
         if with_king:
             king = king_robust(table, (i, j), num_threads)
             part["nsnp"], part["hethet"], part["ibs0"], part["king"] = (

@@ -18,10 +18,13 @@ import pandas as pd
 from ..model import GenotypeTable
 from ..tally import count_alleles
 from .classes import RELATIONSHIPS, classify_pairs, pair_log_likelihoods, simulate_pairs
+from .likelihood import estimate_dyadml
 from .moments import ESTIMATORS, estimate_relatedness
 
 __all__ = ["EXPECTED_R", "PowerReport", "sample_frequencies", "relatedness_power", "threshold_class"]
 
+#: Estimators the power report covers: the moment estimators and the dyadic ML.
+_ESTIMATORS = (*ESTIMATORS, "dyadml")
 #: Expected relatedness of each simulated class.
 EXPECTED_R = {"PO": 0.5, "FS": 0.5, "HS": 0.25, "U": 0.0}
 
@@ -68,15 +71,19 @@ def relatedness_power(
     usable = [j for j, f in enumerate(freqs) if np.isfinite(f).all() and (f > 0).sum() >= 2]
     sub = table.subset(loci=usable)
     freqs = [freqs[j] for j in usable]
+    if error_rates is not None:
+        error_rates = np.asarray(error_rates, dtype=np.float64)[usable]
     rows, conf_rows, class_rows, corr_parts = [], [], [], []
-    true_r_all, estimates_all = [], {name: [] for name in ESTIMATORS}
+    true_r_all, estimates_all = [], {name: [] for name in _ESTIMATORS}
     for rel in RELATIONSHIPS:
         x, y = simulate_pairs(freqs, rel, n_pairs, rng)
         sim = GenotypeTable(np.concatenate([x, y]).astype(np.int16), sub.loci,
                             [f"{rel}{i}x" for i in range(n_pairs)] + [f"{rel}{i}y" for i in range(n_pairs)])
         idx = np.arange(n_pairs, dtype=np.int64)
         est = estimate_relatedness(sim, pairs=(idx, idx + n_pairs), convention=convention, reference=sub)
-        for name in ESTIMATORS:
+        est["dyadml"] = estimate_dyadml(sim, error_rates=error_rates, convention=convention,
+                                        pairs=(idx, idx + n_pairs), reference=sub)["dyadml"]
+        for name in _ESTIMATORS:
             v = est[name].to_numpy()
             estimates_all[name].append(v)
             rows.append({"estimator": name, "true_class": rel, "n": n_pairs, "mean": np.nanmean(v),
@@ -89,7 +96,7 @@ def relatedness_power(
         cls, _ = classify_pairs(pair_log_likelihoods(x, y, freqs, error_rates))
         class_rows.append({"true_class": rel, **{c: float((cls == c).mean()) for c in RELATIONSHIPS}})
     truth = np.concatenate(true_r_all)
-    for name in ESTIMATORS:
+    for name in _ESTIMATORS:
         v = np.concatenate(estimates_all[name])
         ok = np.isfinite(v)
         corr_parts.append({"estimator": name, "correlation": float(np.corrcoef(v[ok], truth[ok])[0, 1])})
