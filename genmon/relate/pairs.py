@@ -12,8 +12,8 @@ from ..exceptions import ModelError
 from ..model import GenotypeTable
 from ..plotting import new_figure, save_figure
 from ..progress import progress
-from .checks import quiet_after_first, warn_untyped_individuals
 from .bootstrap import bootstrap_intervals, locus_resamples
+from .checks import quiet_after_first, warn_untyped_individuals
 from .classes import classify_pairs, pair_log_likelihoods
 from .ibd import plink_ibd
 from .king import king_robust
