@@ -124,6 +124,7 @@ def load_catalogue(conn: Connection, name: str = DEFAULT_CATALOGUE) -> Catalogue
         individuals=ind,
         samples=smp,
         events=events,
+        batches=json.loads(meta["history"]),
         created=meta["created_at"],
         path=f"catalogue {name}",
     )
@@ -154,6 +155,7 @@ def save_catalogue(conn: Connection, cat: Catalogue, run_id: int, name: str = DE
         "kinds": json_text(cat.kinds),
         "ploidy": cat.ploidy,
         "calibration": cat.calibration,
+        "history": json_text(cat.batches),
         "updated_run_id": run_id,
     }
     if stored is None:

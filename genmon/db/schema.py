@@ -304,6 +304,7 @@ catalogues = Table(
     Column("kinds", Text, nullable=False),
     Column("ploidy", Integer, nullable=False),
     Column("calibration", Text),
+    Column("history", Text, nullable=False),
     Column("created_at", String(32), nullable=False),
     Column("updated_run_id", Integer, ForeignKey("runs.id")),
 )

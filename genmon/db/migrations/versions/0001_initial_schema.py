@@ -150,6 +150,7 @@ def upgrade() -> None:
         sa.Column("kinds", sa.Text(), nullable=False),
         sa.Column("ploidy", sa.Integer(), nullable=False),
         sa.Column("calibration", sa.Text(), nullable=True),
+        sa.Column("history", sa.Text(), nullable=False),
         sa.Column("created_at", sa.String(length=32), nullable=False),
         sa.Column("updated_run_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
