@@ -66,6 +66,7 @@ from .._version import __version__
 from ..exceptions import GenmonError, InputError, Problem
 from ..geo import DEFAULT_DEGREE_CELL, cell_half_diagonal_m, coarsen
 from .archive import atomic_zip, write_member
+from .catalogue_store import DEFAULT_CATALOGUE
 from .migrate import current_revision
 from .schema import (
     allele_calls,
@@ -90,8 +91,6 @@ __all__ = [
     "export_dwca",
 ]
 
-#: Catalogue exported when none is named (the database layer's default catalogue).
-DEFAULT_CATALOGUE = "main"
 TERMS_FILE = Path(__file__).with_name("darwin_core_terms.tsv")
 _DWC_TEXT_NS = "http://rs.tdwg.org/dwc/text/"
 _EML_NS = "eml://ecoinformatics.org/eml-2.1.1"

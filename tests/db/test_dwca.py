@@ -9,16 +9,14 @@ import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
 
-import click
 import pandas as pd
 import pytest
 from click.testing import CliRunner
 from geographiclib.geodesic import Geodesic
 from sqlalchemy import insert
 
-from genmon.cli import GenmonGroup
-from genmon.db import create_project, open_engine
-from genmon.db.cli_dwca import add_commands
+from genmon.cli import cli
+from genmon.db import create_project, init_database
 from genmon.db.dwca import (
     _CORE,
     _FILES,
@@ -33,7 +31,7 @@ from genmon.db.schema import catalogues, detections, individuals, samples, speci
 from genmon.exceptions import InputError
 from genmon.geo import coarsen
 
-from .db_engines import DEMO, db_url, load_demo  # noqa: F401  (db_url is a fixture)
+from .demo import DEMO, DEMO_SPECIES, load_demo
 
 DWC_TEXT = "{http://rs.tdwg.org/dwc/text/}"
 STAMP = _dt.datetime(2026, 3, 1, 12, 0, tzinfo=_dt.UTC)
@@ -53,8 +51,8 @@ def read_archive(path: Path) -> dict[str, pd.DataFrame | bytes]:
 
 
 @pytest.fixture
-def demo(db_url):  # noqa: F811
-    engine = open_engine(db_url)
+def demo(db_url):
+    engine = init_database(db_url)
     assigned = load_demo(engine)
     yield engine, assigned
     engine.dispose()
@@ -169,6 +167,37 @@ def test_demo_export_has_no_coordinate_finer_than_the_grid(demo, tmp_path):
         assert b"NTLNP," not in blob and b"LLNP\t" not in blob
 
 
+def test_demo_chain_on_the_database_exports_grid_cells_unless_asked(db_url, tmp_path):
+    """The issue's check on the real chain: import, consensus and identify in the database, then export."""
+
+    def genmon(*args):
+        res = CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+        assert res.exit_code == 0, res.output
+        return res.output
+
+    genmon("db", "init", "--db", db_url, "--project", "DEMO")
+    genmon("db", "import", DEMO / "replicates.long.csv", "--sample-sheet", DEMO / "sample_sheet.csv", "--db", db_url)
+    genmon("consensus", "--db", db_url, "-o", tmp_path / "consensus")
+    genmon("identify", "--db", db_url, "-o", tmp_path / "identify", "--species", DEMO_SPECIES,
+           "--id-pattern", "PPO-{n:04d}")
+    genmon("db", "export-dwca", "--db", db_url, "-o", tmp_path / "public.zip")
+    genmon("db", "export-dwca", "--db", db_url, "-o", tmp_path / "partner.zip", "--exact-coordinates")
+    assigned = pd.read_csv(tmp_path / "identify" / "assignments.tsv", sep="\t", dtype=str, keep_default_na=False)
+    assigned = assigned[assigned["status"].isin(["new", "recapture"])].set_index("sample")["individual"]
+    sheet = pd.read_csv(DEMO / "sample_sheet.csv").set_index("sample_id")
+    public = read_archive(tmp_path / "public.zip")["occurrence.txt"].set_index("materialSampleID")
+    partner = read_archive(tmp_path / "partner.zip")["occurrence.txt"].set_index("materialSampleID")
+    assert len(assigned) > 150
+    assert public["organismID"].to_dict() == {s: f"urn:genmon:ind:{i}" for s, i in assigned.items()}
+    for col in ("decimalLatitude", "decimalLongitude"):
+        exported = public[col].astype(float)
+        assert exported.map(lambda v: _is_centre(v, 0.1)).all(), col
+        true = sheet.loc[exported.index, col.replace("decimal", "").lower()].to_numpy()
+        assert (abs(exported.to_numpy() - coarsen(true, 0.1)) < 1e-9).all()
+        assert (partner.loc[exported.index, col].astype(float).to_numpy() == true).all()
+    assert not public["decimalLatitude"].str.fullmatch(r"-?\d+\.\d{3,}").any()  # nothing finer than 0.01°
+
+
 def test_exact_coordinates_only_with_the_flag(demo, tmp_path):
     engine, _ = demo
     sheet = pd.read_csv(DEMO / "sample_sheet.csv").set_index("sample_id")
@@ -272,7 +301,7 @@ def _tiny(engine, collected="2024-01-12 10:40"):
                                                   identity=0.997, reference="NC_010642", status="confirmed"))
         cat = conn.execute(insert(catalogues).values(
             name="main", species="Panthera pardus orientalis", id_pattern="PPO-{n:04d}", next_number=8,
-            loci="[]", kinds="[]", ploidy=2, created_at=now(),
+            loci="[]", kinds="[]", ploidy=2, history="[]", created_at=now(),
         )).inserted_primary_key[0]
         conn.execute(insert(individuals), [
             {"catalogue_id": cat, "individual_id": "PPO-0007", "status": "active", "merged_into": None, "n_samples": 2,
@@ -288,8 +317,8 @@ def _tiny(engine, collected="2024-01-12 10:40"):
         ])
 
 
-def test_tiny_case_by_hand(db_url, tmp_path):  # noqa: F811
-    engine = open_engine(db_url)
+def test_tiny_case_by_hand(db_url, tmp_path):
+    engine = init_database(db_url)
     _tiny(engine)
     result = export_dwca(engine, tmp_path / "t.zip", timestamp=STAMP)
     files = read_archive(tmp_path / "t.zip")
@@ -334,8 +363,8 @@ def test_tiny_case_by_hand(db_url, tmp_path):  # noqa: F811
     engine.dispose()
 
 
-def test_unreadable_dates_are_reported_and_nothing_is_written(db_url, tmp_path):  # noqa: F811
-    engine = open_engine(db_url)
+def test_unreadable_dates_are_reported_and_nothing_is_written(db_url, tmp_path):
+    engine = init_database(db_url)
     _tiny(engine, collected="12.01.2024 10:40")
     out = tmp_path / "t.zip"
     out.write_bytes(b"previous export")
@@ -349,8 +378,8 @@ def test_unreadable_dates_are_reported_and_nothing_is_written(db_url, tmp_path):
     engine.dispose()
 
 
-def test_a_failed_write_leaves_the_previous_archive(db_url, tmp_path, monkeypatch):  # noqa: F811
-    engine = open_engine(db_url)
+def test_a_failed_write_leaves_the_previous_archive(db_url, tmp_path, monkeypatch):
+    engine = init_database(db_url)
     _tiny(engine)
     out = tmp_path / "t.zip"
     out.write_bytes(b"previous export")
@@ -373,31 +402,22 @@ def test_a_failed_write_leaves_the_previous_archive(db_url, tmp_path, monkeypatc
 # --- the command line ---------------------------------------------------------------------------
 
 
-def _db_group() -> click.Group:
-    @click.group(cls=GenmonGroup)
-    def db():
-        pass
-
-    add_commands(db)
-    return db
-
-
-def test_cli_export_dwca(db_url, tmp_path):  # noqa: F811
-    engine = open_engine(db_url)
+def test_cli_export_dwca(db_url, tmp_path):
+    engine = init_database(db_url)
     _tiny(engine)
     engine.dispose()
     runner = CliRunner()
     out = tmp_path / "x.zip"
-    res = runner.invoke(_db_group(), ["export-dwca", "-o", str(out), "--db", db_url])
+    res = runner.invoke(cli, ["db", "export-dwca", "-o", str(out), "--db", db_url])
     assert res.exit_code == 0, res.output
     assert "wrote" in res.output and "2 occurrences of 1 individuals (coordinates generalised to 0.1°)" in res.output
-    res = runner.invoke(_db_group(), ["export-dwca", "-o", str(out), "--db", db_url])
+    res = runner.invoke(cli, ["db", "export-dwca", "-o", str(out), "--db", db_url])
     assert res.exit_code == 2 and "use --force" in res.output
-    res = runner.invoke(_db_group(), ["export-dwca", "-o", str(out), "--db", db_url, "--force", "--exact-coordinates",
+    res = runner.invoke(cli, ["db", "export-dwca", "-o", str(out), "--db", db_url, "--force", "--exact-coordinates",
                                       "--grid", "0.5"])
     assert res.exit_code == 2 and "--grid and --exact-coordinates exclude each other" in res.output
-    res = runner.invoke(_db_group(), ["export-dwca", "-o", str(out), "--db", db_url, "--force", "--exact-coordinates"])
+    res = runner.invoke(cli, ["db", "export-dwca", "-o", str(out), "--db", db_url, "--force", "--exact-coordinates"])
     assert res.exit_code == 0 and "exact coordinates" in res.output
     assert read_archive(out)["occurrence.txt"]["decimalLatitude"].iloc[0] == "43.1234"
-    res = runner.invoke(_db_group(), ["export-dwca", "-o", str(out), "--db", db_url, "--force", "--catalogue", "cn"])
+    res = runner.invoke(cli, ["db", "export-dwca", "-o", str(out), "--db", db_url, "--force", "--catalogue", "cn"])
     assert res.exit_code == 1 and 'error: no catalogue "cn" in the database (catalogues: main)' in res.output
