@@ -98,10 +98,13 @@ def status_command(db: str | None) -> None:
 @click.option("--catalogue", default="main", show_default=True, help="Catalogue of individuals to export.")
 @click.option("--title", default=None, help="Dataset title for eml.xml (default: from the projects).")
 @click.option("--creator", default=None, help="Creator organisation for eml.xml (default: the projects' agencies).")
+@click.option("--license", "license_", type=click.Choice(["CC0-1.0", "CC-BY-4.0", "CC-BY-NC-4.0"]), default=None,
+              help="Licence written to eml.xml (GBIF publishes only under one of these).")
 @db_option
 @force_option
 @click.pass_context
-def export_dwca_command(ctx, output, grid, exact_coordinates, catalogue, title, creator, db, force) -> None:
+def export_dwca_command(ctx, output, grid, exact_coordinates, catalogue, title, creator, license_, db,
+                        force) -> None:
     """Darwin Core Archive of the samples assigned to individuals, for GBIF and national nodes.
 
     One Occurrence per sample (organismID links an individual's samples),
@@ -116,7 +119,7 @@ def export_dwca_command(ctx, output, grid, exact_coordinates, catalogue, title, 
         raise click.UsageError("--grid and --exact-coordinates exclude each other")
     check_output(output, force)
     result = export_dwca(open_engine(db), output, grid=grid, exact_coordinates=exact_coordinates,
-                         catalogue=catalogue, title=title, creator=creator)
+                         catalogue=catalogue, title=title, creator=creator, license=license_)
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     click.echo(result.message(), err=True)

@@ -85,6 +85,7 @@ from .schema import (
 __all__ = [
     "DEFAULT_CATALOGUE",
     "DwcaResult",
+    "LICENSES",
     "TERMS_FILE",
     "darwin_core_terms",
     "event_date",
@@ -105,6 +106,13 @@ _GGBN_SAMPLE_TYPE = {
     "scat": "environmental sample",
     "urine": "environmental sample",
     "saliva": "environmental sample",
+}
+#: Licences GBIF accepts for occurrence data: name -> (title, URL) for eml.xml's intellectualRights.
+LICENSES = {
+    "CC0-1.0": ("Public Domain (CC0 1.0)", "http://creativecommons.org/publicdomain/zero/1.0/legalcode"),
+    "CC-BY-4.0": ("Creative Commons Attribution (CC-BY) 4.0 License", "http://creativecommons.org/licenses/by/4.0/legalcode"),
+    "CC-BY-NC-4.0": ("Creative Commons Attribution Non Commercial (CC-BY-NC) 4.0 License",
+                     "http://creativecommons.org/licenses/by-nc/4.0/legalcode"),
 }
 _SEX = {"m": "male", "male": "male", "f": "female", "female": "female"}
 _CHUNK = 900
@@ -533,7 +541,7 @@ def _meta_xml(specs: Sequence[_ArchiveFile]) -> bytes:
 
 def _eml_xml(
     data: dict[str, Any], result: DwcaResult, package_id: str, title: str | None, creator: str | None,
-    revision: str | None, when: _dt.datetime,
+    license: str | None, revision: str | None, when: _dt.datetime,
 ) -> bytes:
     cat = data["catalogue"]
     projects_ = data["projects"]
@@ -564,6 +572,13 @@ def _eml_xml(
         f"{result.n_individuals} individuals identified by their multilocus genotypes "
         f"(catalogue {cat.name}); organismID links the samples of one individual."
     )
+    if license is not None:
+        name, url = LICENSES[license]
+        para = ET.SubElement(ET.SubElement(ds, "intellectualRights"), "para")
+        para.text = "This work is licensed under a "
+        ulink = ET.SubElement(para, "ulink", {"url": url})
+        ET.SubElement(ulink, "citetitle").text = name
+        ulink.tail = "."
     ET.SubElement(ET.SubElement(ds, "contact"), "organizationName").text = creator
     methods = ET.SubElement(ds, "methods")
     generalisation = (
@@ -586,6 +601,9 @@ def _eml_xml(
     extra = ET.SubElement(ET.SubElement(ET.SubElement(root, "additionalMetadata"), "metadata"), "gbif")
     ET.SubElement(extra, "dateStamp").text = when.strftime("%Y-%m-%dT%H:%M:%SZ")
     ET.indent(root)
+    for ulink in root.iter("ulink"):  # mixed content: no indentation inside the sentence
+        ulink.text, ulink.tail = None, "."
+        ulink[0].tail = None
     return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
 
 
@@ -598,6 +616,7 @@ def export_dwca(
     catalogue: str = DEFAULT_CATALOGUE,
     title: str | None = None,
     creator: str | None = None,
+    license: str | None = None,
     timestamp: _dt.datetime | None = None,
 ) -> DwcaResult:
     """Write the Darwin Core Archive of ``catalogue``'s assigned samples to ``output``.
@@ -616,6 +635,9 @@ def export_dwca(
         Name of the individual catalogue whose assignments are exported.
     title, creator
         For ``eml.xml`` (default: from the projects in the database).
+    license
+        One of :data:`LICENSES` (GBIF publishes data only under one of
+        them), written to ``eml.xml``; none by default.
     timestamp
         Export time written in ``eml.xml`` (now by default).
 
@@ -625,6 +647,8 @@ def export_dwca(
         A stored value cannot be exported (an unreadable collection date, no
         species); nothing is written.
     """
+    if license is not None and license not in LICENSES:
+        raise GenmonError(f'licence "{license}" is not one of {", ".join(LICENSES)}')
     if not exact_coordinates and not grid > 0:
         raise GenmonError(f"the grid must be a positive number of degrees, got {grid}")
     problems = [p for spec in _FILES for p in check_columns(spec)]
@@ -640,7 +664,7 @@ def export_dwca(
     output = Path(output)
     with atomic_zip(output) as zf:
         write_member(zf, "meta.xml", _meta_xml(_FILES))
-        write_member(zf, "eml.xml", _eml_xml(data, result, package_id, title, creator, revision, when))
+        write_member(zf, "eml.xml", _eml_xml(data, result, package_id, title, creator, license, revision, when))
         for spec in _FILES:
             write_member(zf, spec.location, members[spec.location])
     result.path = output

@@ -28,7 +28,7 @@ from genmon.db.dwca import (
 )
 from genmon.db.records import now, record_run
 from genmon.db.schema import catalogues, detections, individuals, samples, species_calls
-from genmon.exceptions import InputError
+from genmon.exceptions import GenmonError, InputError
 from genmon.geo import coarsen
 
 from .demo import DEMO, DEMO_SPECIES, load_demo
@@ -267,6 +267,15 @@ def test_demo_archive_structure_meta_xml_and_extensions(demo, tmp_path):
     steps = [p.text for p in eml.findall("dataset/methods/methodStep/description/para")]
     assert "schema revision 0001" in steps[0] and "0.1-degree grid cell" in steps[1]
     assert eml.find("additionalMetadata/metadata/gbif/dateStamp").text == "2026-03-01T12:00:00Z"
+    assert eml.find("dataset/intellectualRights") is None  # no licence unless one is chosen
+    export_dwca(engine, tmp_path / "cc.zip", license="CC-BY-4.0", timestamp=STAMP)
+    rights = ET.fromstring(read_archive(tmp_path / "cc.zip")["eml.xml"]).find("dataset/intellectualRights/para")
+    assert "".join(rights.itertext()) == (
+        "This work is licensed under a Creative Commons Attribution (CC-BY) 4.0 License."
+    )
+    assert rights.find("ulink").get("url") == "http://creativecommons.org/licenses/by/4.0/legalcode"
+    with pytest.raises(GenmonError, match='licence "CC-BY-SA" is not one of CC0-1.0, CC-BY-4.0, CC-BY-NC-4.0'):
+        export_dwca(engine, tmp_path / "x.zip", license="CC-BY-SA")
 
 
 def test_export_is_deterministic_apart_from_the_eml_time_stamp(demo, tmp_path):
