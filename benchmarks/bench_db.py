@@ -25,8 +25,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
 from _common import peak_rss_mb, write_results
+
 from genmon.db import import_batch, init_database
 from genmon.db.catalogue_store import save_catalogue
 from genmon.db.records import record_run

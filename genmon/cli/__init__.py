@@ -76,6 +76,15 @@ class GenmonGroup(click.Group):
             for problem in problems:
                 click.echo(f"error: {problem}", err=True)
             ctx.exit(EXIT_INVALID_INPUT if isinstance(exc, InputError) else EXIT_RUNTIME)
+        except Exception as exc:
+            # Database failures (server gone, locked file, schema drift) are runtime errors
+            # with one line, like genmon's own; sqlalchemy is only loaded by --db commands.
+            sa_exc = sys.modules.get("sqlalchemy.exc")
+            if sa_exc is None or not isinstance(exc, sa_exc.SQLAlchemyError) or (ctx.obj and ctx.obj.get("debug")):
+                raise
+            orig = getattr(exc, "orig", None) or exc
+            click.echo(f"error: database: {type(orig).__name__}: {str(orig).splitlines()[0]}", err=True)
+            ctx.exit(EXIT_RUNTIME)
 
 
 def _print_version(ctx: click.Context, _param, value: bool) -> None:

@@ -53,20 +53,24 @@ def init_command(db: str | None, project: str | None, name: str | None, country:
 @click.option("--project", default=None, help="Project code (may be omitted when the database holds one).")
 @click.option("--lab", default=None, help="Code of the lab that typed the batch (created when new).")
 @click.option("--name", default=None, help="Batch name (default: the file name).")
+@click.option("--calibration", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Translation table from `genmon calibrate` (lab B typed this batch): sizes are stored on lab "
+                   "A's scale and the table is kept with the batch.")
 @click.option("--from", "from_format", type=format_choice("reader"), default=None,
               help="Format of BATCH (guessed when omitted).")
 @missing_option
 def import_command(batch: Path, db: str | None, sample_sheet: Path | None, project: str | None, lab: str | None,
-                   name: str | None, from_format: str | None, missing: str | None) -> None:
+                   name: str | None, calibration: Path | None, from_format: str | None, missing: str | None) -> None:
     """Import BATCH (one row per PCR replicate) with its sample sheet."""
     from ..db import import_batch, open_engine
 
     engine = open_engine(db)
-    inputs = [batch] + ([sample_sheet] if sample_sheet else [])
+    inputs = [batch] + [f for f in (sample_sheet, calibration) if f is not None]
     params = {"project": project, "lab": lab, "name": name, "from_format": from_format}
     prov = make_provenance("genmon " + " ".join(sys.argv[1:]), params, None, inputs)
     result = import_batch(engine, batch, sample_sheet=sample_sheet, project=project, lab=lab, name=name,
-                          from_format=from_format, reader_options=reader_options(missing), provenance=prov)
+                          from_format=from_format, reader_options=reader_options(missing), calibration=calibration,
+                          provenance=prov)
     click.echo(result.message(), err=True)
 
 
@@ -86,6 +90,32 @@ def status_command(db: str | None) -> None:
         for table in SCHEMA_TABLES:
             n = conn.execute(select(func.count()).select_from(table)).scalar_one()
             click.echo(f"{table.name}\t{n}")
+
+
+@command.command("import-calls")
+@click.argument("calls", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@db_option
+def import_calls_command(calls: tuple[Path, ...], db: str | None) -> None:
+    """Store species calls (`genmon species call`) or sex calls (`genmon sex`) of imported samples."""
+    from ..db import open_engine
+    from ..db.calls import import_calls
+
+    engine = open_engine(db)
+    for path in calls:
+        kind, n = import_calls(engine, path, "genmon " + " ".join(sys.argv[1:]))
+        click.echo(f"{path}: {n} {kind} calls stored" if n else f"{path}: already stored, nothing written", err=True)
+
+
+@command.command("add-bin-set")
+@click.argument("bin_set", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@db_option
+def add_bin_set_command(bin_set: Path, db: str | None) -> None:
+    """Keep a bin set written by `genmon bin build` in the database (once per content)."""
+    from ..db import open_engine
+    from ..db.calls import store_bin_set
+
+    panel, version, new = store_bin_set(open_engine(db), bin_set)
+    click.echo(f"bin set {panel} version {version}: {'stored' if new else 'already stored'}", err=True)
 
 
 @command.command("export-dwca")

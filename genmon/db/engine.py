@@ -102,7 +102,25 @@ def open_engine(db: str | os.PathLike | None = None, must_exist: bool = True) ->
             raise GenmonError(
                 f"{describe_url(url)} holds no genmon tables; create them with `genmon db init`"
             )
+        _check_revision(engine, url)
     return engine
+
+
+def _check_revision(engine: Engine, url: str) -> None:
+    from .migrate import current_revision, head_revision, known_revisions
+
+    have, want = current_revision(engine), head_revision()
+    if have == want:
+        return
+    if have in known_revisions():
+        raise GenmonError(
+            f"{describe_url(url)} has schema revision {have}; this genmon needs {want}. "
+            "Back it up (`genmon db backup`), then upgrade it with `genmon db init`."
+        )
+    raise GenmonError(
+        f"{describe_url(url)} has schema revision {have}, unknown to this genmon (newest {want}); "
+        "use the genmon version that wrote it, or a newer one"
+    )
 
 
 @contextmanager

@@ -40,6 +40,7 @@ from .records import bulk_insert, insert_ignore, json_text, lookup_ids, now, rec
 from .schema import (
     allele_calls,
     batches,
+    calibrations,
     extractions,
     labs,
     panels,
@@ -209,6 +210,7 @@ def import_batch(
     name: str | None = None,
     from_format: str | None = None,
     reader_options: dict[str, Any] | None = None,
+    calibration: str | Path | None = None,
     provenance: dict[str, Any] | None = None,
 ) -> ImportResult:
     """Validate ``batch_file`` and write it in one transaction.
@@ -229,6 +231,10 @@ def import_batch(
     name
         Batch name (default: the file name); a file with a known name but new
         content becomes that batch's next version.
+    calibration
+        A translation table from ``genmon calibrate`` (lab B = the lab that
+        typed this batch): its sizes are stored translated onto lab A's, and
+        the table is kept in ``calibrations`` and named by the batch.
     provenance
         The run record stored in ``runs``.
 
@@ -241,6 +247,13 @@ def import_batch(
     batch_file = Path(batch_file)
     sha = sha256_file(batch_file)
     table = read_genotypes(batch_file, from_format, **(reader_options or {}))
+    translation = None
+    if calibration is not None:
+        from ..labqc.calibration import apply_calibration, read_translation
+
+        found = read_translation(calibration)
+        table = apply_calibration(table, found)
+        translation = (found, Path(calibration).read_text(encoding="utf-8"), sha256_file(calibration))
     sheet_sha = None
     sheet = None
     sheet_name = "the sample sheet"
@@ -263,7 +276,8 @@ def import_batch(
     last_error: Exception | None = None
     for _ in range(_RETRIES):
         try:
-            return _write(engine, table, batch_file, sha, sheet_sha, sample_rows, project, lab, name, provenance or {})
+            return _write(engine, table, batch_file, sha, sheet_sha, sample_rows, project, lab, name, translation,
+                          provenance or {})
         except (IntegrityError, OperationalError) as exc:  # a concurrent import took the same key first
             if engine.dialect.name != "postgresql":
                 raise
@@ -295,6 +309,7 @@ def _write(
     project: str | None,
     lab: str | None,
     name: str,
+    translation: Any,
     provenance: dict[str, Any],
 ) -> ImportResult:
     with write_transaction(engine) as conn:
@@ -306,7 +321,10 @@ def _write(
         ).first()
         if known is not None:
             return ImportResult("unchanged", known.name, known.version, known.id, sha)
+        if translation is not None and lab is None:
+            lab = translation[0].lab_b  # the lab whose sizes are translated typed the batch
         lab_id = _get_or_create(conn, labs, "code", lab) if lab else None
+        calibration_id = _store_calibration(conn, lab_id, translation) if translation is not None else None
         panel_id = _get_or_create(
             conn,
             panels,
@@ -333,6 +351,7 @@ def _write(
                     project_id=project_id,
                     lab_id=lab_id,
                     panel_id=panel_id,
+                    calibration_id=calibration_id,
                     name=name,
                     version=version,
                     sha256=sha,
@@ -398,6 +417,33 @@ def _write(
         n_replicates=table.n_samples,
         n_calls=n_calls,
         run_id=run_id,
+    )
+
+
+def _store_calibration(conn: Connection, lab_id: int, translation: tuple) -> int:
+    """The ``calibrations`` row of a (translation, file text, SHA-256); a new version when the content is new."""
+    tr, text, sha = translation
+    name = f"{tr.lab_b} -> {tr.lab_a}"
+    same = conn.execute(
+        select(calibrations.c.id).where(calibrations.c.lab_id == lab_id, calibrations.c.sha256 == sha)
+    ).scalar()
+    if same is not None:
+        return int(same)
+    top = conn.execute(
+        select(func.max(calibrations.c.version)).where(calibrations.c.lab_id == lab_id, calibrations.c.name == name)
+    ).scalar()
+    return int(
+        conn.execute(
+            insert(calibrations).values(
+                lab_id=lab_id,
+                name=name,
+                version=(top or 0) + 1,
+                sha256=sha,
+                content=text,
+                reference_samples=json_text(tr.provenance.get("parameters", {})) if tr.provenance else None,
+                created_at=now(),
+            )
+        ).inserted_primary_key[0]
     )
 
 

@@ -15,7 +15,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
-__all__ = ["MIGRATIONS", "alembic_config", "upgrade", "current_revision", "head_revision"]
+__all__ = ["MIGRATIONS", "alembic_config", "upgrade", "current_revision", "head_revision", "known_revisions"]
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -41,3 +41,7 @@ def current_revision(engine: Engine) -> str | None:
 
 def head_revision() -> str:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def known_revisions() -> set[str]:
+    return {rev.revision for rev in ScriptDirectory.from_config(alembic_config()).walk_revisions()}

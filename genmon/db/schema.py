@@ -151,6 +151,7 @@ batches = Table(
     _ref("projects", "project_id"),
     _ref("labs", "lab_id", nullable=True),
     _ref("panels", "panel_id"),
+    _ref("calibrations", "calibration_id", nullable=True),
     Column("name", String(256), nullable=False),
     Column("version", Integer, nullable=False),
     Column("sha256", String(64), nullable=False),

@@ -141,3 +141,28 @@ def test_killed_import_leaves_the_database_unchanged(engine, db_url, tmp_path):
     # and the same batch imports cleanly afterwards
     assert import_batch(fresh, BATCH_B, sample_sheet=SHEET).status == "imported"
     fresh.dispose()
+
+
+def test_calibrated_import_stores_sizes_on_the_shared_scale(engine):
+    from genmon.db.schema import calibrations
+
+    import_batch(engine, BATCH_A, lab="CN-NEFU")
+    res = import_batch(engine, DATA / "db" / "batch_a_lab_b.long.csv", name="ru-run-3",
+                       calibration=DATA / "db" / "translation_ru_to_cn.tsv")
+    with engine.connect() as conn:
+        cal = conn.execute(select(calibrations)).mappings().one()
+        b = conn.execute(select(batches.c.id, batches.c.calibration_id, batches.c.lab_id)).all()
+        calls = {}
+        for batch_id, *_ in b:
+            rows = conn.execute(
+                select(pcr_replicates.c.line, allele_calls.c.locus, allele_calls.c.allele_1, allele_calls.c.allele_2)
+                .join(pcr_replicates, pcr_replicates.c.id == allele_calls.c.replicate_pk)
+                .where(pcr_replicates.c.batch_id == batch_id)
+                .order_by(pcr_replicates.c.line, allele_calls.c.locus)
+            ).all()
+            calls[batch_id] = [tuple(r) for r in rows]
+    assert (cal["name"], cal["version"]) == ("RU-IBSS -> CN-NEFU", 1)
+    assert b[1].calibration_id == cal["id"] and b[0].calibration_id is None
+    assert b[1].lab_id != b[0].lab_id  # the typing lab (RU-IBSS) comes from the table
+    assert calls[b[0].id] == calls[b[1].id]  # lab B's FCA126 sizes translated by -2 bp
+    assert res.n_calls == 540

@@ -152,3 +152,71 @@ def test_catalogue_store_round_trip(engine, tmp_path):
 def test_file_or_database_not_both_nor_neither(args, tmp_path):
     result = CliRunner().invoke(cli, list(args))
     assert result.exit_code == 2
+
+
+def test_report_from_the_database(engine, db_url, tmp_path):
+    from genmon.reports import TIMESTAMP_PREFIX
+
+    invoke("db", "import", BATCH, "--db", db_url, "--sample-sheet", SHEET)
+    invoke("consensus", "--db", db_url, "--rule", "ml", "-o", tmp_path / "c")
+    invoke("identify", "--db", db_url, "-o", tmp_path / "i")
+    pages = []
+    for k in range(2):
+        invoke("report", "--db", db_url, "-o", tmp_path / f"r{k}.html")
+        text = (tmp_path / f"r{k}.html").read_text()
+        pages.append("\n".join(x for x in text.splitlines() if TIMESTAMP_PREFIX not in x))
+    assert pages[0] == pages[1]
+    assert "Allelic dropout and false-allele rates per locus" in pages[0]
+    assert "Individuals" in pages[0] and "CN-NTLNP-2024-0001" in pages[0]
+
+
+def test_schema_revision_checked(engine, db_url):
+    with engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = 'f00d'")
+    result = CliRunner().invoke(cli, ["db", "status", "--db", db_url])
+    assert result.exit_code == 1
+    assert "has schema revision f00d, unknown to this genmon (newest 0001)" in result.stderr
+
+
+def test_species_and_sex_calls_stored_once(engine, db_url):
+    from genmon.db.schema import sex_calls, species_calls
+
+    invoke("db", "import", BATCH, "--db", db_url, "--sample-sheet", SHEET)
+    out = invoke("db", "import-calls", DATA / "db" / "species_calls.tsv", DATA / "db" / "sex_calls.tsv", "--db", db_url)
+    assert "2 species calls stored" in out and "2 sex calls stored" in out
+    again = invoke("db", "import-calls", DATA / "db" / "sex_calls.tsv", "--db", db_url)
+    assert "already stored, nothing written" in again
+    with engine.connect() as conn:
+        sp = conn.execute(select(species_calls.c.species, species_calls.c.status, species_calls.c.identity)
+                          .order_by(species_calls.c.id)).all()
+        sx = conn.execute(select(sex_calls.c.sex).order_by(sex_calls.c.id)).scalars().all()
+    assert [tuple(r) for r in sp] == [("Panthera pardus", "called", 0.998), ("uncertain", "uncertain", 0.95)]
+    assert sx == ["M", "unknown"]
+    bad = DATA / "malformed" / "db_sex_calls_unknown_sample.tsv"
+    result = CliRunner().invoke(cli, ["db", "import-calls", str(bad), "--db", db_url])
+    assert result.exit_code == 3
+    assert result.stderr.strip() == (
+        f"error: {bad}, line 4, sample RU-X-0009: found a sample not in the database, "
+        "expected samples imported with `genmon db import`"
+    )
+
+
+def test_bin_set_kept_once(engine, db_url, tmp_path):
+    import numpy as np
+
+    from genmon.db.schema import bin_sets
+    from genmon.labqc.binning import SizeData, build_bins, write_binset
+
+    sizes = np.array([[[100.9, 103.1]], [[107.2, np.nan]], [[101.1, 106.8]]])
+    data = SizeData(sizes, ["FCA441"], pd.DataFrame({"sample_id": ["a", "b", "c"], "replicate_id": [None] * 3}))
+    path = tmp_path / "bins.tsv"
+    write_binset(build_bins(data, 2, panel="amur-14", version="3"), path)
+    assert "bin set amur-14 version 3: stored" in invoke("db", "add-bin-set", path, "--db", db_url)
+    assert "already stored" in invoke("db", "add-bin-set", path, "--db", db_url)
+    with engine.connect() as conn:
+        rows = conn.execute(select(bin_sets.c.name, bin_sets.c.version, bin_sets.c.content)).all()
+    assert [(r.name, r.version) for r in rows] == [("amur-14", "3")]
+    assert rows[0].content == path.read_text()
+    bad = DATA / "malformed" / "labqc_bins_overlap.tsv"
+    result = CliRunner().invoke(cli, ["db", "add-bin-set", str(bad), "--db", db_url])
+    assert result.exit_code == 3 and "overlap" in result.stderr

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: (none)
-Create Date: 2026-12-02 05:39:38.007607
+Create Date: 2026-12-02 06:05:00.558022
 """
 
 import sqlalchemy as sa
@@ -64,45 +64,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_runs")),
     )
     op.create_table(
-        "batches",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
-        sa.Column("project_id", sa.Integer(), nullable=False),
-        sa.Column("lab_id", sa.Integer(), nullable=True),
-        sa.Column("panel_id", sa.Integer(), nullable=False),
-        sa.Column("name", sa.String(length=256), nullable=False),
-        sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("sha256", sa.String(length=64), nullable=False),
-        sa.Column("source_file", sa.Text(), nullable=False),
-        sa.Column("sample_sheet_sha256", sa.String(length=64), nullable=True),
-        sa.Column("n_replicates", sa.Integer(), nullable=False),
-        sa.Column("n_calls", sa.Integer(), nullable=False),
-        sa.Column("superseded_by", sa.Integer(), nullable=True),
-        sa.Column("imported_at", sa.String(length=32), nullable=False),
-        sa.Column("run_id", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(["lab_id"], ["labs.id"], name=op.f("fk_batches_lab_id_labs")),
-        sa.ForeignKeyConstraint(
-            ["panel_id"], ["panels.id"], name=op.f("fk_batches_panel_id_panels")
-        ),
-        sa.ForeignKeyConstraint(
-            ["project_id"], ["projects.id"], name=op.f("fk_batches_project_id_projects")
-        ),
-        sa.ForeignKeyConstraint(["run_id"], ["runs.id"], name=op.f("fk_batches_run_id_runs")),
-        sa.ForeignKeyConstraint(
-            ["superseded_by"], ["batches.id"], name=op.f("fk_batches_superseded_by_batches")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_batches")),
-        sa.UniqueConstraint(
-            "project_id", "name", "version", name=op.f("uq_batches_project_id_name_version")
-        ),
-        sa.UniqueConstraint("project_id", "sha256", name=op.f("uq_batches_project_id_sha256")),
-    )
-    with op.batch_alter_table("batches", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_batches_lab_id"), ["lab_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_batches_panel_id"), ["panel_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_batches_project_id"), ["project_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_batches_run_id"), ["run_id"], unique=False)
-
-    op.create_table(
         "bin_sets",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("panel_id", sa.Integer(), nullable=True),
@@ -160,6 +121,54 @@ def upgrade() -> None:
         sa.UniqueConstraint("name", name=op.f("uq_catalogues_name")),
     )
     op.create_table(
+        "batches",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("project_id", sa.Integer(), nullable=False),
+        sa.Column("lab_id", sa.Integer(), nullable=True),
+        sa.Column("panel_id", sa.Integer(), nullable=False),
+        sa.Column("calibration_id", sa.Integer(), nullable=True),
+        sa.Column("name", sa.String(length=256), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("source_file", sa.Text(), nullable=False),
+        sa.Column("sample_sheet_sha256", sa.String(length=64), nullable=True),
+        sa.Column("n_replicates", sa.Integer(), nullable=False),
+        sa.Column("n_calls", sa.Integer(), nullable=False),
+        sa.Column("superseded_by", sa.Integer(), nullable=True),
+        sa.Column("imported_at", sa.String(length=32), nullable=False),
+        sa.Column("run_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["calibration_id"],
+            ["calibrations.id"],
+            name=op.f("fk_batches_calibration_id_calibrations"),
+        ),
+        sa.ForeignKeyConstraint(["lab_id"], ["labs.id"], name=op.f("fk_batches_lab_id_labs")),
+        sa.ForeignKeyConstraint(
+            ["panel_id"], ["panels.id"], name=op.f("fk_batches_panel_id_panels")
+        ),
+        sa.ForeignKeyConstraint(
+            ["project_id"], ["projects.id"], name=op.f("fk_batches_project_id_projects")
+        ),
+        sa.ForeignKeyConstraint(["run_id"], ["runs.id"], name=op.f("fk_batches_run_id_runs")),
+        sa.ForeignKeyConstraint(
+            ["superseded_by"], ["batches.id"], name=op.f("fk_batches_superseded_by_batches")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_batches")),
+        sa.UniqueConstraint(
+            "project_id", "name", "version", name=op.f("uq_batches_project_id_name_version")
+        ),
+        sa.UniqueConstraint("project_id", "sha256", name=op.f("uq_batches_project_id_sha256")),
+    )
+    with op.batch_alter_table("batches", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_batches_calibration_id"), ["calibration_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_batches_lab_id"), ["lab_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_batches_panel_id"), ["panel_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_batches_project_id"), ["project_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_batches_run_id"), ["run_id"], unique=False)
+
+    op.create_table(
         "catalogue_events",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("catalogue_id", sa.Integer(), nullable=False),
@@ -214,30 +223,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_detections_run_id"), ["run_id"], unique=False)
 
     op.create_table(
-        "error_rates",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
-        sa.Column("run_id", sa.Integer(), nullable=False),
-        sa.Column("batch_id", sa.Integer(), nullable=False),
-        sa.Column("locus", sa.String(length=64), nullable=False),
-        sa.Column("method", sa.String(length=32), nullable=False),
-        sa.Column("n_replicates", sa.Integer(), nullable=True),
-        sa.Column("ado_rate", sa.Float(), nullable=True),
-        sa.Column("fa_rate", sa.Float(), nullable=True),
-        sa.Column("ado_ci_low", sa.Float(), nullable=True),
-        sa.Column("ado_ci_high", sa.Float(), nullable=True),
-        sa.Column("fa_ci_low", sa.Float(), nullable=True),
-        sa.Column("fa_ci_high", sa.Float(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["batch_id"], ["batches.id"], name=op.f("fk_error_rates_batch_id_batches")
-        ),
-        sa.ForeignKeyConstraint(["run_id"], ["runs.id"], name=op.f("fk_error_rates_run_id_runs")),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_error_rates")),
-    )
-    with op.batch_alter_table("error_rates", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_error_rates_batch_id"), ["batch_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_error_rates_run_id"), ["run_id"], unique=False)
-
-    op.create_table(
         "individuals",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("catalogue_id", sa.Integer(), nullable=False),
@@ -268,6 +253,67 @@ def upgrade() -> None:
     with op.batch_alter_table("individuals", schema=None) as batch_op:
         batch_op.create_index(
             batch_op.f("ix_individuals_catalogue_id"), ["catalogue_id"], unique=False
+        )
+
+    op.create_table(
+        "error_rates",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("run_id", sa.Integer(), nullable=False),
+        sa.Column("batch_id", sa.Integer(), nullable=False),
+        sa.Column("locus", sa.String(length=64), nullable=False),
+        sa.Column("method", sa.String(length=32), nullable=False),
+        sa.Column("n_replicates", sa.Integer(), nullable=True),
+        sa.Column("ado_rate", sa.Float(), nullable=True),
+        sa.Column("fa_rate", sa.Float(), nullable=True),
+        sa.Column("ado_ci_low", sa.Float(), nullable=True),
+        sa.Column("ado_ci_high", sa.Float(), nullable=True),
+        sa.Column("fa_ci_low", sa.Float(), nullable=True),
+        sa.Column("fa_ci_high", sa.Float(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["batch_id"], ["batches.id"], name=op.f("fk_error_rates_batch_id_batches")
+        ),
+        sa.ForeignKeyConstraint(["run_id"], ["runs.id"], name=op.f("fk_error_rates_run_id_runs")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_error_rates")),
+    )
+    with op.batch_alter_table("error_rates", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_error_rates_batch_id"), ["batch_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_error_rates_run_id"), ["run_id"], unique=False)
+
+    op.create_table(
+        "individual_genotypes",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("individual_pk", sa.Integer(), nullable=False),
+        sa.Column("locus", sa.String(length=64), nullable=False),
+        sa.Column("allele_1", sa.Integer(), nullable=True),
+        sa.Column("allele_2", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["individual_pk"],
+            ["individuals.id"],
+            name=op.f("fk_individual_genotypes_individual_pk_individuals"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_individual_genotypes")),
+        sa.UniqueConstraint(
+            "individual_pk", "locus", name=op.f("uq_individual_genotypes_individual_pk_locus")
+        ),
+    )
+    op.create_table(
+        "individual_xrefs",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("individual_pk", sa.Integer(), nullable=False),
+        sa.Column("scheme", sa.String(length=64), nullable=False),
+        sa.Column("value", sa.String(length=128), nullable=False),
+        sa.Column("source", sa.Text(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["individual_pk"],
+            ["individuals.id"],
+            name=op.f("fk_individual_xrefs_individual_pk_individuals"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_individual_xrefs")),
+        sa.UniqueConstraint("scheme", "value", name=op.f("uq_individual_xrefs_scheme_value")),
+    )
+    with op.batch_alter_table("individual_xrefs", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_individual_xrefs_individual_pk"), ["individual_pk"], unique=False
         )
 
     op.create_table(
@@ -365,43 +411,6 @@ def upgrade() -> None:
     with op.batch_alter_table("extractions", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_extractions_lab_id"), ["lab_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_extractions_sample_pk"), ["sample_pk"], unique=False)
-
-    op.create_table(
-        "individual_genotypes",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
-        sa.Column("individual_pk", sa.Integer(), nullable=False),
-        sa.Column("locus", sa.String(length=64), nullable=False),
-        sa.Column("allele_1", sa.Integer(), nullable=True),
-        sa.Column("allele_2", sa.Integer(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["individual_pk"],
-            ["individuals.id"],
-            name=op.f("fk_individual_genotypes_individual_pk_individuals"),
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_individual_genotypes")),
-        sa.UniqueConstraint(
-            "individual_pk", "locus", name=op.f("uq_individual_genotypes_individual_pk_locus")
-        ),
-    )
-    op.create_table(
-        "individual_xrefs",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
-        sa.Column("individual_pk", sa.Integer(), nullable=False),
-        sa.Column("scheme", sa.String(length=64), nullable=False),
-        sa.Column("value", sa.String(length=128), nullable=False),
-        sa.Column("source", sa.Text(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["individual_pk"],
-            ["individuals.id"],
-            name=op.f("fk_individual_xrefs_individual_pk_individuals"),
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_individual_xrefs")),
-        sa.UniqueConstraint("scheme", "value", name=op.f("uq_individual_xrefs_scheme_value")),
-    )
-    with op.batch_alter_table("individual_xrefs", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_individual_xrefs_individual_pk"), ["individual_pk"], unique=False
-        )
 
     op.create_table(
         "sample_quality",
@@ -532,11 +541,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_sample_quality_run_id"))
 
     op.drop_table("sample_quality")
-    with op.batch_alter_table("individual_xrefs", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_individual_xrefs_individual_pk"))
-
-    op.drop_table("individual_xrefs")
-    op.drop_table("individual_genotypes")
     with op.batch_alter_table("extractions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_extractions_sample_pk"))
         batch_op.drop_index(batch_op.f("ix_extractions_lab_id"))
@@ -552,15 +556,20 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_samples_project_id"))
 
     op.drop_table("samples")
-    with op.batch_alter_table("individuals", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_individuals_catalogue_id"))
+    with op.batch_alter_table("individual_xrefs", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_individual_xrefs_individual_pk"))
 
-    op.drop_table("individuals")
+    op.drop_table("individual_xrefs")
+    op.drop_table("individual_genotypes")
     with op.batch_alter_table("error_rates", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_error_rates_run_id"))
         batch_op.drop_index(batch_op.f("ix_error_rates_batch_id"))
 
     op.drop_table("error_rates")
+    with op.batch_alter_table("individuals", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_individuals_catalogue_id"))
+
+    op.drop_table("individuals")
     with op.batch_alter_table("detections", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_detections_run_id"))
         batch_op.drop_index("ix_detections_catalogue_sample")
@@ -572,6 +581,14 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_catalogue_events_catalogue_id"))
 
     op.drop_table("catalogue_events")
+    with op.batch_alter_table("batches", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_batches_run_id"))
+        batch_op.drop_index(batch_op.f("ix_batches_project_id"))
+        batch_op.drop_index(batch_op.f("ix_batches_panel_id"))
+        batch_op.drop_index(batch_op.f("ix_batches_lab_id"))
+        batch_op.drop_index(batch_op.f("ix_batches_calibration_id"))
+
+    op.drop_table("batches")
     op.drop_table("catalogues")
     with op.batch_alter_table("calibrations", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_calibrations_lab_id"))
@@ -581,13 +598,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_bin_sets_panel_id"))
 
     op.drop_table("bin_sets")
-    with op.batch_alter_table("batches", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_batches_run_id"))
-        batch_op.drop_index(batch_op.f("ix_batches_project_id"))
-        batch_op.drop_index(batch_op.f("ix_batches_panel_id"))
-        batch_op.drop_index(batch_op.f("ix_batches_lab_id"))
-
-    op.drop_table("batches")
     op.drop_table("runs")
     op.drop_table("projects")
     op.drop_table("panels")
