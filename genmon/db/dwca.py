@@ -20,7 +20,7 @@ species asks (Chapman 2020): snapped to the centre of a grid cell
 (:func:`genmon.geo.coarsen`, 0.1° unless told otherwise), never randomised;
 ``coordinateUncertaintyInMeters`` grows by the distance from the cell centre
 to its farthest corner, and ``dataGeneralizations`` says what was done.
-Exact coordinates are written only when asked for (``exact=True``).  Sites,
+Exact coordinates are written only when asked for (``exact_coordinates=True``).  Sites,
 projected coordinates and permits are never exported.
 
 Every column is checked against the bundled term list
