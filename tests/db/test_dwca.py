@@ -278,6 +278,40 @@ def test_demo_archive_structure_meta_xml_and_extensions(demo, tmp_path):
         export_dwca(engine, tmp_path / "x.zip", license="CC-BY-SA")
 
 
+def test_python_dwca_reader_reads_the_archive(demo, tmp_path):
+    """An established reader (python-dwca-reader 0.17, GBIF Belgium) reads core, extensions and EML."""
+    from dwca.read import DwCAReader
+
+    engine, assigned = demo
+    export_dwca(engine, tmp_path / "a.zip", timestamp=STAMP)
+    dwc, ggbn = "http://rs.tdwg.org/dwc/terms/", "http://data.ggbn.org/schemas/ggbn/terms/"
+    with DwCAReader(str(tmp_path / "a.zip")) as archive:
+        assert archive.descriptor.core.type == dwc + "Occurrence"
+        assert [e.type for e in archive.descriptor.extensions] == [
+            dwc + "ResourceRelationship", ggbn + "MaterialSample", ggbn + "Amplification"
+        ]
+        rows = list(archive)
+        assert len(rows) == len(assigned)
+        for row in rows[:20]:
+            sample = row.data[dwc + "materialSampleID"]
+            assert row.id == f"urn:genmon:{sample}"
+            assert row.data[dwc + "organismID"] == f"urn:genmon:ind:{assigned[sample]}"
+            by_type = {}
+            for ext in row.extensions:
+                by_type.setdefault(ext.rowtype, []).append(ext.data)
+            assert by_type[dwc + "ResourceRelationship"] == [{
+                dwc + "resourceID": row.id, dwc + "relatedResourceID": row.data[dwc + "organismID"],
+                dwc + "relationshipOfResource": "sample of individual",
+                dwc + "relationshipAccordingTo": row.data[dwc + "identifiedBy"],
+                dwc + "relationshipEstablishedDate": row.data[dwc + "dateIdentified"],
+            }]
+            assert len(by_type[ggbn + "MaterialSample"]) == 1
+            assert sorted(e[ggbn + "marker"] for e in by_type[ggbn + "Amplification"]) == sorted(
+                read_archive(tmp_path / "a.zip")["ggbn_amplification.txt"]["marker"].unique()
+            )
+        assert archive.metadata.find("dataset/title").text.startswith("Non-invasive genetic detections")
+
+
 def test_export_is_deterministic_apart_from_the_eml_time_stamp(demo, tmp_path):
     engine, _ = demo
     export_dwca(engine, tmp_path / "a.zip", timestamp=STAMP)
