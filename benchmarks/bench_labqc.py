@@ -7,8 +7,9 @@ Timed: grouping replicates, each consensus rule, count-based rates (per locus,
 sample and run) and the ML rates with profile-likelihood intervals.
 
 Species: 1,000 query fragments (300-800 bp, 1% random substitutions, either
-strand, seeded) cut from the records of test_data/felid-cytb, called against
-the full 434-record panel.
+strand, seeded) cut from the sequences of the multi-region panel
+(test_data/felid-cytb and test_data/felid-mitogenomes: 434 cytb records and 14
+complete mitogenomes), called against that whole panel.
 
 Run: python benchmarks/bench_labqc.py   ->  benchmarks/results/labqc.json
 """
@@ -38,8 +39,12 @@ N_SAMPLES, N_REPLICATES, N_LOCI = 20_000, 4, 15
 def bench_species(n_queries: int = 1000) -> dict:
     from genmon.labqc.species import build_reference, identify_species
 
-    data = ROOT / "test_data" / "felid-cytb"
-    panel = build_reference([data / "felidae_cytb.gb", data / "amur_leopard_cytb_AB817078_AB817079.gb"])
+    # the multi-region panel: 434 cytb records and 14 complete mitogenomes
+    data = ROOT / "test_data"
+    panel = build_reference([data / "felid-cytb" / "felidae_cytb.gb",
+                             data / "felid-cytb" / "amur_leopard_cytb_AB817078_AB817079.gb",
+                             data / "felid-mitogenomes" / "panthera_neofelis_mitogenomes.fasta",
+                             data / "felid-mitogenomes" / "uk_mammal_mitogenomes.fasta"])
     rng = np.random.default_rng(7)
     queries, truth = [], []
     comp = str.maketrans("ACGT", "TGCA")

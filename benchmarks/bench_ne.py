@@ -10,6 +10,13 @@ depend on the load, so CPU times and the load average are recorded too).  Writes
 
 With ``--neestimator`` the same data are written as NeEstimator Genepop and the
 NeEstimator v2 engine is timed on them (LD only, same Pcrit, parametric CI).
+
+Also timed: the jackknife over locus pairs (``ci="jackknife-loci"``, a second
+kernel pass) on the same data, and, in a child process so that its peak
+resident memory is its own, ``--memory-snps`` SNPs (default 20,000: 200 million
+locus pairs; target: within 16 GB) with every CI (parametric, jackknife over
+individuals and over locus pairs) at Pcrit 0.05 (further Pcrit values run one
+after the other in the same buffers, so they add time, not memory).
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ import os
 import platform
 import resource
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -80,13 +88,45 @@ def run_neestimator(exe: str, table: GenotypeTable) -> tuple[float, float]:
         return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
+def memory_child(n: int, n_snps: int, threads: int) -> None:
+    """Run every CI on ``n_snps`` SNPs and print (seconds, peak RSS in MiB) as JSON."""
+    table = simulate(n, n_snps)
+    t0 = time.perf_counter()
+    out = estimate_ne_ld(
+        table,
+        pcrit=[0.05],
+        by=None,
+        ci=["parametric", "jackknife", "jackknife-loci"],
+        num_threads=threads,
+    )
+    seconds = time.perf_counter() - t0
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
+    row = out.iloc[0]
+    print(
+        json.dumps(
+            {
+                "seconds": round(seconds, 1),
+                "peak_rss_mib": round(peak_mib, 1),
+                "n_pairs": int(row["n_pairs"]),
+                "ne": round(float(row["ne"]), 2),
+                "ci_jackloci": [round(float(row["ci_jackloci_low"]), 2), round(float(row["ci_jackloci_high"]), 2)],
+            }
+        )
+    )  # fmt: skip
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--snps", type=int, default=5000)
     ap.add_argument("--individuals", type=int, default=100)
     ap.add_argument("--neestimator", default=None)
+    ap.add_argument("--memory-snps", type=int, default=20000, help="0 skips the memory run")
+    ap.add_argument("--memory-child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.memory_child:
+        memory_child(args.individuals, args.memory_snps, args.threads)
+        return
     table = simulate(args.individuals, args.snps)
     estimate_ne_ld(
         table.subset(loci=range(50)), pcrit=[0.05], by=None, ci=["parametric"]
@@ -104,6 +144,12 @@ def main() -> None:
         table, pcrit=[0.05, 0.02, 0.01, "nosingletons"], by=None, num_threads=args.threads
     )
     full_wall, full_cpu = time.perf_counter() - t1, time.process_time() - c1
+    t2 = time.perf_counter()
+    pairs = estimate_ne_ld(
+        table, pcrit=[0.05, 0.02, 0.01], by=None, ci=["parametric", "jackknife-loci"],
+        num_threads=args.threads,
+    )  # fmt: skip
+    pairs_wall = time.perf_counter() - t2
     result = {
         "benchmark": "LD Ne, three Pcrit, parametric CI",
         "individuals": args.individuals,
@@ -115,10 +161,37 @@ def main() -> None:
         "target_seconds": 10.0,
         "with_jackknife_and_nosingletons_seconds": round(full_wall, 3),
         "with_jackknife_and_nosingletons_cpu_seconds": round(full_cpu, 3),
+        "with_jackknife_loci_seconds": round(pairs_wall, 3),
+        "jackloci_df": [int(x) for x in pairs["jackloci_df"]],
         "ne": [None if not np.isfinite(x) else round(float(x), 2) for x in out["ne"]],
         "n_pairs": [int(x) for x in out["n_pairs"]],
         "machine": f"{platform.system()} {platform.machine()} python {platform.python_version()}",
     }
+    if args.memory_snps:
+        child = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--memory-child",
+                "--memory-snps",
+                str(args.memory_snps),
+                "--individuals",
+                str(args.individuals),
+                "--threads",
+                str(args.threads),
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        result["memory_run"] = {
+            "snps": args.memory_snps,
+            "pcrit": [0.05],
+            "ci": ["parametric", "jackknife", "jackknife-loci"],
+            "target_peak_rss_mib": 16 * 1024,
+            **json.loads(child.stdout.strip().splitlines()[-1]),
+            "load_average_1min": round(os.getloadavg()[0], 2),
+        }
     if args.neestimator:
         wall, cpu_ne = run_neestimator(args.neestimator, table)
         result["neestimator_seconds"] = round(wall, 3)

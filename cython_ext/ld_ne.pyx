@@ -26,7 +26,13 @@ For each pair of loci (p1 < p2, both marked usable in ``locus_ok``) the kernel
 5. with ``jack``, recomputes the pair's r^2 with each typed individual left
    out (Jones, Ovenden & Wang 2016; NeEstimator's jackknife on samples) from
    the counts less that individual's contribution, and adds to per-individual
-   sums (see ``_ld_block``).
+   sums (see ``_ld_block``);
+6. with ``jl_fac`` (a second pass, once the weighted mean r^2 is known), adds
+   the pair's term of the jackknife over locus pairs (Waples & Do 2008;
+   NeEstimator v2.0): with final weight w_k = weight x ``jl_fac[S]`` and W, rbar
+   the total weight and weighted mean r^2 over all pairs, the mean with pair k
+   left out differs from rbar by w_k / (W - w_k) (rbar - r_k); its square is
+   summed per row.
 
 Each row (first locus) is done by one thread and writes only its own output
 row, so results do not depend on the thread count.
@@ -204,6 +210,19 @@ cdef void _two_allele_table(Scratch *w, int s, float cut, int n1, int h1, int n2
             w.tab_rej[3 * c1 + c2] = 1 if rej else 0
 
 
+cdef inline void _pair_left_out(double wk, double r2, double total, double mean, Py_ssize_t row,
+                                 double[:, ::1] jl_out) noexcept nogil:
+    # Square of (weighted mean r^2 without this pair) - (weighted mean r^2 of all
+    # pairs) = [wk / (W - wk)] (mean - r2); a pair carrying all the weight has no
+    # leave-one-out mean and is counted in column 1 instead.
+    cdef double f
+    if total - wk <= 0:
+        jl_out[row, 1] += 1
+        return
+    f = wk / (total - wk) * (mean - r2)
+    jl_out[row, 0] += f * f
+
+
 cdef int _keep(int *cnt, int na, int s, float cut, int *use, float *ff, int *n_ind) noexcept nogil:
     # Alleles kept at one locus of the pair; returns their number (nEff) and
     # sets the number of independent alleles (NeEstimator's nInd).
@@ -237,7 +256,8 @@ cdef void _pair(const int16_t[:, :, ::1] geno, const int32_t[::1] n_alleles,
                 int jack, int weigh_samp, double eps, Scratch *w, Py_ssize_t row,
                 double[:, ::1] sum_w, double[:, ::1] sum_wr2, int64_t[:, ::1] n_pairs,
                 double[:, ::1] jk_base, double[:, ::1] jk_num, double[:, ::1] jk_den,
-                int32_t[:, ::1] jk_rej) noexcept nogil:
+                int32_t[:, ::1] jk_rej, const double[::1] jl_fac, double jl_total, double jl_mean,
+                double[:, ::1] jl_out) noexcept nogil:
     cdef Py_ssize_t n = geno.shape[1]
     cdef int a1n = n_alleles[p1], a2n = n_alleles[p2]
     cdef Py_ssize_t i, t, k
@@ -320,6 +340,8 @@ cdef void _pair(const int16_t[:, :, ::1] geno, const int32_t[::1] n_alleles,
     sum_w[row, s] += weight
     sum_wr2[row, s] += weight * r2
     n_pairs[row, s] += 1
+    if jl_fac.shape[0] > 0:
+        _pair_left_out(weight * jl_fac[s], r2, jl_total, jl_mean, row, jl_out)
     if not jack:
         return
     # 5. leave-one-out: an individual not typed at both loci leaves the pair as
@@ -406,7 +428,8 @@ cdef int _pair_bits(const uint64_t[:, :, ::1] bits, Py_ssize_t p1, Py_ssize_t p2
                     int singleton, int jack, int weigh_samp, double eps, Scratch *w, Py_ssize_t row,
                     double[:, ::1] sum_w, double[:, ::1] sum_wr2, int64_t[:, ::1] n_pairs,
                     double[:, ::1] jk_base, double[:, ::1] jk_num, double[:, ::1] jk_den,
-                    int32_t[:, ::1] jk_rej) noexcept nogil:
+                    int32_t[:, ::1] jk_rej, const double[::1] jl_fac, double jl_total,
+                    double jl_mean, double[:, ::1] jl_out) noexcept nogil:
     # Two two-allele loci from bit sets.  Returns 1 when the pair is not the
     # plain two-alleles-kept-at-each-locus case, for the general path.
     cdef int64_t cnt[6]
@@ -452,6 +475,8 @@ cdef int _pair_bits(const uint64_t[:, :, ::1] bits, Py_ssize_t p1, Py_ssize_t p2
     sum_w[row, s] += 1.0
     sum_wr2[row, s] += r2
     n_pairs[row, s] += 1
+    if jl_fac.shape[0] > 0:
+        _pair_left_out(jl_fac[s], r2, jl_total, jl_mean, row, jl_out)
     if not jack:
         return 0
     w0 = ds * ds if weigh_samp else 1.0
@@ -494,6 +519,10 @@ def _ld_block(const int16_t[:, :, ::1] geno not None,
               double[:, ::1] jk_num not None,
               double[:, ::1] jk_den not None,
               int32_t[:, ::1] jk_rej not None,
+              const double[::1] jl_fac not None,
+              double jl_total,
+              double jl_mean,
+              double[:, ::1] jl_out not None,
               int num_threads=1):
     """Add the pairs whose first locus is in ``[row_start, row_end)``.
 
@@ -513,7 +542,12 @@ def _ld_block(const int16_t[:, :, ::1] geno not None,
     independent alleles left x (S-1)^2 when ``weigh_samp``) and ``jk_rej[row,
     k]`` the pairs that leaving k out excludes.  ``pair_mode`` 0 takes every
     pair, 1 only pairs with different ``chrom``, 2 only pairs with equal
-    ``chrom``.  Outputs must be zeroed by the caller.  Returns 0, or 1 if
+    ``chrom``.  With a non-empty ``jl_fac`` (length S_max + 1: the factor
+    taking a pair's weight to its final weight, 1, S^2 or S^2 / (3 Ne0 + S)^2),
+    ``jl_out[row, 0]`` sums [w_k / (W - w_k)]^2 (rbar - r_k)^2 over the row's
+    pairs for the jackknife over locus pairs (W = ``jl_total``, rbar =
+    ``jl_mean``) and ``jl_out[row, 1]`` counts pairs with W - w_k <= 0.
+    Outputs must be zeroed by the caller.  Returns 0, or 1 if
     scratch memory could not be allocated.
     """
     cdef Py_ssize_t n = geno.shape[1]
@@ -548,11 +582,12 @@ def _ld_block(const int16_t[:, :, ::1] geno not None,
                 if (bits.shape[2] > 0 and n_alleles[p1] == 2 and n_alleles[p2] == 2
                         and not _pair_bits(bits, p1, p2, cutoff, singleton, jack, weigh_samp, eps, wp,
                                            p1 - row_start, sum_w, sum_wr2, n_pairs,
-                                           jk_base, jk_num, jk_den, jk_rej)):
+                                           jk_base, jk_num, jk_den, jk_rej,
+                                           jl_fac, jl_total, jl_mean, jl_out)):
                     continue
                 _pair(geno, n_alleles, p1, p2, cutoff, singleton, jack, weigh_samp,
                       eps, wp, p1 - row_start, sum_w, sum_wr2, n_pairs,
-                      jk_base, jk_num, jk_den, jk_rej)
+                      jk_base, jk_num, jk_den, jk_rej, jl_fac, jl_total, jl_mean, jl_out)
         if wp != NULL:
             _release(wp)
             free(wp)

@@ -305,3 +305,40 @@ def test_cli_bin_build_sizing_table_units_per_locus(tmp_path):
     assert [b.label for b in f53.bins] == [138, 140, 142, 144, 146]
     got = read_genotypes(calls)
     assert got.allele_values()[:, got.locus_id.index("F53")].tolist() == [[140, 140], [142, 144]]
+
+
+# ---------------------------------------------------------------- size histograms
+def test_size_histograms_hand_worked(tmp_path):
+    from genmon.labqc.binplots import locus_title, plot_size_histograms
+
+    # the bins of test_build_bins_hand_worked (99.067 + 2k, half-width 0.8) drawn over a later batch
+    # that also has 102.0, between bins 101 (to 101.867) and 103 (from 102.267)
+    rows = {("a", "L1"): [100.9, 103.1], ("b", "L1"): [107.2], ("c", "L2"): [150.2]}
+    binset = build_bins(_sizes(rows, ["L1", "L2"]), 2, panel="p")
+    data = _sizes({**rows, ("b", "L1"): [107.2, 102.0]}, ["L1", "L2"])
+    assert locus_title("L1", binset.loci["L1"], data.sizes[:, 0]) == "L1 (2 bp): 6 bins, 4 peaks, 1 outside a bin"
+    for fmt in ("svg", "png"):
+        a = plot_size_histograms(data, binset, tmp_path / f"a.{fmt}")
+        b = plot_size_histograms(data, binset, tmp_path / f"b.{fmt}")
+        assert a.read_bytes() == b.read_bytes()
+    assert (tmp_path / "a.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    svg = (tmp_path / "a.svg").read_text()
+    assert "L1 (2 bp): 6 bins, 4 peaks, 1 outside a bin" in svg and "bin set p version 1" in svg
+    # every bin is labelled with its allele above its band
+    assert all(f"<!-- {label} -->" in svg for label in (99, 101, 103, 105, 107, 109))
+
+
+def test_cli_bin_build_plot(tmp_path, test_data):
+    gm = test_data / "genemapper" / "test.genemapper"
+    runner = CliRunner()
+    bins, calls, plot = tmp_path / "bins.tsv", tmp_path / "calls.csv", tmp_path / "bins.svg"
+    args = ["bin", "build", str(gm), "--panel", "gm", "--repeat-unit", "1", "-o", str(bins), "-g", str(calls)]
+    r = runner.invoke(cli, [*args, "--plot", str(tmp_path / "bins.pdf")])
+    assert r.exit_code == 2 and "give a .svg or .png file" in r.output
+    assert not bins.exists() and not calls.exists()
+    r = runner.invoke(cli, [*args, "--plot", str(plot)])
+    assert r.exit_code == 0, r.output
+    svg = plot.read_text()
+    for name in read_sizes(gm).locus_names:
+        assert f"<!-- {name} (1 bp): " in svg
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bins.svg", "bins.tsv", "calls.csv"]

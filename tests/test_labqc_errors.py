@@ -162,6 +162,24 @@ def test_stutter_flag_on_misscored_heterozygotes():
     assert f["repeat_unit"] == 4 and f["stutter_flag"] and f["stutter_p"] < 1e-6
 
 
+
+def test_large_allele_dropout_flag():
+    # Hardy-Weinberg genotypes at a 4-bp locus: no flag.  Then let the larger allele drop out of 70%
+    # of the heterozygotes whose alleles are at least 12 bp apart (scored as homozygotes of the
+    # smaller allele): a shortage of widely spaced heterozygotes, flagged; stutter is not.
+    rng = np.random.default_rng(13)
+    sizes = np.array([100, 104, 108, 112, 116])
+    g = np.sort(rng.choice(5, size=(400, 2), p=[0.2, 0.2, 0.2, 0.2, 0.2]), axis=1)
+    clean = GenotypeTable.from_alleles(sizes[g][:, None, :], ["L"], locus_info={"L": {"repeat_unit": 4}})
+    assert not microchecker_flags(clean).loc[0, "lad_flag"]
+    wide = (g[:, 1] - g[:, 0] >= 3) & (rng.random(400) < 0.7)
+    g2 = g.copy()
+    g2[wide, 1] = g2[wide, 0]
+    dropped = GenotypeTable.from_alleles(sizes[g2][:, None, :], ["L"], locus_info={"L": {"repeat_unit": 4}})
+    f = microchecker_flags(dropped).iloc[0]
+    assert f["lad_flag"] and f["lad_p"] < 1e-6 and f["lad_observed"] / f["n_typed"] < f["lad_expected"]
+    assert not f["stutter_flag"]
+
 @pytest.mark.slow
 def test_ml_interval_coverage():
     # 95% profile intervals over 60 simulated batches (300 samples x 4 loci x 4 PCRs) with

@@ -170,3 +170,74 @@ def test_coancestry_end_to_end(test_data, tmp_path):
     # NeEstimator v2: colony 4 f1 0.07816, Nb 6.4 (2.8-11.5)
     assert (f"{float(row['f']):.5f}", f"{float(row['ne']):.1f}") == ("0.07816", "6.4")
     assert "MOLECULAR COANCESTRY METHOD" in (out / "ne_summary.txt").read_text()
+
+
+def test_jackknife_over_locus_pairs_from_the_cli(test_data, tmp_path):
+    out = tmp_path / "jl"
+    src = str(test_data / "nancycats" / "nancycats.gen")
+    res = CliRunner().invoke(
+        cli,
+        ["ne", src, "-o", str(out), "--method", "ld", "--pcrit", "0.05", "--ci", "parametric,jackknife-loci"],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    table = pd.read_csv(out / "ne.tsv", sep="\t", keep_default_na=False, dtype={"pop": str})
+    row = table.set_index("pop").loc["10"]
+    # NeEstimator engine with its v2.0 jackknife over locus pairs re-enabled (README): 8.4-212.9
+    assert (f"{float(row['ci_jackloci_low']):.1f}", f"{float(row['ci_jackloci_high']):.1f}") == (
+        "8.4",
+        "212.9",
+    )
+    assert row["ci_jack_low"] == "nan"  # the jackknife over individuals was not asked for
+    summary = (out / "ne_summary.txt").read_text()
+    assert "* JackKnife on Loci (pairs)" in summary
+    assert json.loads((out / "run.json").read_text())["parameters"]["ci"] == [
+        "parametric",
+        "jackknife-loci",
+    ]
+    res = CliRunner().invoke(cli, ["ne", src, "-o", str(tmp_path / "x"), "--ci", "bootstrap"])
+    assert res.exit_code == 2
+    assert "choose among parametric, jackknife, jackknife-loci, or none" in res.output
+
+
+def test_pairs_between_chromosomes_from_a_vcf(test_data, tmp_path):
+    # The SNP file placed on the chromosome map of the NeEstimator reference run
+    # (test_data/reference/ne/README.md), written as VCF: chromosomes come from the file.
+    from genmon.io import read_genotypes, write_genotypes
+    from genmon.model import GenotypeTable, Locus
+    from tests.test_ne_reference import REF, _compare, parse_neestimator
+
+    table = read_genotypes(test_data / "neestimator-snps" / "test_genepop.txt", format="genepop")
+    chrom = dict(
+        reversed(x.split()) for x in (REF / "snps_chromosomes.txt").read_text().splitlines()
+    )
+    loci = [
+        Locus(
+            lc.name,
+            ("A", "G")[: len(lc.alleles)],
+            kind="SNP",
+            chrom=chrom[lc.name],
+            position=1000 + j,
+        )
+        for j, lc in enumerate(table.loci)
+    ]
+    vcf = tmp_path / "snps.vcf"
+    write_genotypes(GenotypeTable(table.call_genotype, loci, table.samples), vcf, format="vcf")
+    out = tmp_path / "ne"
+    pcrit = "0.05,0.02,0.01,nosingletons,0"
+    args = [
+        "ne",
+        str(vcf),
+        "-o",
+        str(out),
+        "--method",
+        "ld",
+        "--pcrit",
+        pcrit,
+        "--pairs",
+        "between_chromosomes",
+    ]
+    res = CliRunner().invoke(cli, args)
+    assert res.exit_code == 0, res.output
+    ours = pd.read_csv(out / "ne.tsv", sep="\t", dtype={"pcrit": str, "pop": str})
+    ref = parse_neestimator(REF / "neestimator_snps_between_chromosomes_random.txt")
+    assert _compare(ours, ref, "ld") == []

@@ -146,6 +146,15 @@ def _kernel_totals(geno, n_alleles, ok, cutoff, singleton, jack, weigh, eps, thr
     return w_s, r_s, p_s, base[0] + num, base[1] + den, rej
 
 
+def _random_calls(shape):
+    """(rng, population-local genotypes, allele counts per locus, counts) from a hypothesis shape."""
+    n, n_loci, n_al, seed, missing = shape
+    rng = np.random.default_rng(seed)
+    calls = rng.integers(0, n_al + 1, size=(n, n_loci, 2)).astype(np.int16)
+    calls[rng.random((n, n_loci)) < missing] = -1
+    return rng, *_local_genotypes(calls)
+
+
 genotypes = st.tuples(
     st.integers(3, 12),
     st.integers(2, 5),
@@ -164,11 +173,8 @@ genotypes = st.tuples(
     st.booleans(),
 )
 def test_kernel_matches_twin(shape, level, weigh):
-    n, n_loci, n_al, seed, missing = shape
-    rng = np.random.default_rng(seed)
-    calls = rng.integers(0, n_al + 1, size=(n, n_loci, 2)).astype(np.int16)
-    calls[rng.random((n, n_loci)) < missing] = -1
-    geno, n_alleles, counts = _local_genotypes(calls)
+    rng, geno, n_alleles, counts = _random_calls(shape)
+    n, n_loci = geno.shape[:2]
     _, cutoff, singleton = level
     ok = _locus_ok(counts, cutoff, singleton) & (n_alleles > 0)
     eps = float(np.float32(1.0) / np.float32(8.0 * n * n))
@@ -239,3 +245,117 @@ def test_bit_set_path_matches_general_path(shape, level, weigh):
         np.testing.assert_array_equal(fast[2], slow[2])
         for a, b in zip(fast[3:], slow[3:], strict=True):
             np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-9)
+
+
+def test_hand_worked_jackknife_over_locus_pairs():
+    # Loci A, B as in test_hand_worked_uncapped_pair (r^2 0.36) and C = A, S = 6, Pcrit 0:
+    # r^2(A,B) = 0.36; r^2(A,C): D = (6/5)(sum cA^2/12 - 2 p^2) = (6/5)(10/12 - 0.5) = 0.4,
+    # 0.16 / (1/9) = 1.44 -> capped at 1; r^2(B,C) = r^2(A,B) = 0.36.  Weights 1, W = 3.
+    # rbar = 1.72/3 = 0.573333; pair left out -> mean of the other two: AB 0.68, AC 0.36, BC 0.68;
+    # deviations 0.106667, -0.213333, 0.106667; sum of squares 0.0682667;
+    # var = (2/3) 0.0682667 = 0.0455111; phi = var / rbar^2 = 0.138452; df = round(14.445) = 14.
+    # chi2(14) 2.5 % / 97.5 % (NeEstimator table) 5.63 / 26.12: r^2 limits 14 rbar / 26.12 =
+    # 0.3072997 and 14 rbar / 5.63 = 1.425696; E(r^2) at S = 6: 0.0018 + 0.907/6 + 4.44/36 = 0.2763.
+    # low: r' = 1.149396, square root of 0.094864 - 2.08 r' < 0 -> 0, Ne = 0.308 / (2 r') = 0.133983;
+    # high: r' = 0.0309997, sqrt(0.094864 - 0.0644793) = 0.174312, Ne = 0.482312 / 0.0619993 = 7.7793.
+    a = [[1, 1], [1, 2], [1, 2], [2, 2], [1, 1], [2, 2]]
+    b = [[1, 1], [1, 1], [2, 2], [2, 2], [1, 2], [1, 2]]
+    t = _table(np.stack([a, b, a], axis=1))
+    out = estimate_ne_ld(t, pcrit=[0], by=None, ci=["jackknife-loci"]).iloc[0]
+    assert out["r2"] == pytest.approx(1.72 / 3)
+    assert out["jackloci_df"] == 14
+    assert out["ci_jackloci_low"] == pytest.approx(0.133983, abs=2e-6)
+    assert out["ci_jackloci_high"] == pytest.approx(7.7793, abs=1e-4)
+    assert np.isnan(out["ci_jack_low"]) and np.isnan(out["ci_param_low"])  # only what was asked
+
+
+def test_jackknife_over_locus_pairs_needs_two_pairs():
+    a = [[1, 1], [1, 2], [1, 2], [2, 2], [1, 1], [2, 2]]
+    b = [[1, 1], [1, 1], [2, 2], [2, 2], [1, 2], [1, 2]]
+    out = estimate_ne_ld(
+        _table(np.stack([a, b], axis=1)), pcrit=[0], by=None, ci=["jackknife-loci"]
+    )
+    row = out.iloc[0]
+    assert np.isnan(row["ci_jackloci_low"]) and np.isfinite(row["ne"])
+    assert row["reason"] == "jackknife over locus pairs needs at least 2 pairs"
+    with pytest.raises(ModelError, match="ci must be among"):
+        estimate_ne_ld(_table(np.stack([a, b], axis=1)), by=None, ci=["jackknife-samples"])
+
+
+def _final_factor(rng, n, weigh):
+    s = np.arange(n + 1, dtype=float)
+    if not weigh:
+        return np.ones(n + 1)
+    return s * s / (3 * rng.uniform(5, 500) + s) ** 2
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    genotypes,
+    st.sampled_from([(0.0, False), (0.05, False), (0.2, False), (0.0, True)]),
+    st.booleans(),
+)
+def test_pair_jackknife_matches_twin(shape, level, weigh):
+    # The kernel's closed form w_k/(W - w_k) (rbar - r_k) against means recomputed
+    # without each pair, with final weights from an arbitrary S-factor.
+    rng, geno, n_alleles, counts = _random_calls(shape)
+    n, n_loci = geno.shape[:2]
+    cutoff, singleton = level
+    ok = (_locus_ok(counts, cutoff, singleton) & (n_alleles > 0)).astype(np.uint8)
+    eps = float(np.float32(1.0) / np.float32(8.0 * n * n))
+    factor = _final_factor(rng, n, weigh)
+    want = ref.pair_jackknife(geno, n_alleles, ok, cutoff, singleton, eps, factor)
+    if want is None:  # no pair with weight: the estimator stops before this pass
+        return
+    sum_sq, total, rbar, n_pairs, undefined = want
+    chrom = np.zeros(n_loci, dtype=np.int32)
+    for use_bits in (True, False):
+        got = _ld_sums(
+            geno, n_alleles, ok, chrom, 0, cutoff, singleton, False, weigh, eps, 1,
+            use_bits=use_bits, pair_jack=(factor, total, rbar),
+        )  # fmt: skip
+        assert got[2].sum() == n_pairs and got[-1][1] == undefined
+        np.testing.assert_allclose(got[-1][0], sum_sq, rtol=1e-9, atol=1e-15)
+
+
+def test_pair_jackknife_does_not_depend_on_threads():
+    rng = np.random.default_rng(8)
+    calls = rng.integers(0, 4, size=(30, 60, 2)).astype(np.int16)
+    calls[rng.random((30, 60)) < 0.1] = -1
+    t = GenotypeTable.from_alleles(
+        np.where(calls < 0, -1, calls + 100), [f"L{j}" for j in range(60)]
+    )
+    one = estimate_ne_ld(t, by=None, ci=["jackknife-loci"], num_threads=1)
+    two = estimate_ne_ld(t, by=None, ci=["jackknife-loci"], num_threads=2)
+    cols = ["ci_jackloci_low", "ci_jackloci_high", "jackloci_df"]
+    np.testing.assert_array_equal(one[cols].to_numpy(float), two[cols].to_numpy(float))
+    assert one["jackloci_df"].notna().all()
+
+
+def test_loci_typed_in_too_few_individuals():
+    # Loci typed in one or two individuals of ten: every method returns its rows
+    # (NeEstimator keeps such loci: a pair typed in one individual has r^2 = 0, no
+    # S/(S-1) factor); where nothing can be estimated the row is nan with a reason.
+    from genmon.ne import estimate_ne
+
+    rng = np.random.default_rng(1)
+    v = rng.integers(1, 4, size=(10, 4, 2))
+    v[0, 0] = [1, 2]
+    v[1:, 0] = -1  # L0: one individual
+    v[2:, 1] = -1  # L1: two individuals
+    cis = ["parametric", "jackknife", "jackknife-loci"]
+    out = estimate_ne(_table(v), ["ld", "hetx", "coancestry"], [0.05], by=None, ci=cis)
+    assert list(out["method"]) == ["ld", "hetx", "coancestry"]
+    ld = out.iloc[0]
+    assert ld["n_loci"] == 4 and np.isfinite(ld["ne"]) and ld["s_harmonic"] < 10
+    only_one = v.copy()
+    only_one[1:] = -1  # every locus typed in the first individual only
+    out = estimate_ne(_table(only_one), ["ld", "hetx", "coancestry"], [0.05], by=None, ci=cis)
+    rows = out.set_index("method")
+    assert (
+        np.isnan(rows.loc["ld", "ne"])
+        and rows.loc["ld", "reason"] == "fewer than 2 loci pass Pcrit"
+    )
+    assert rows.loc["coancestry", "reason"] == "fewer than 2 polymorphic loci"
+    assert rows.loc["hetx", "s_harmonic"] == 1.0  # one heterozygote: D = 0, Nb infinite
+    assert rows.loc["hetx", "ne"] == float("inf")

@@ -145,3 +145,30 @@ def test_plan1_fix_changes_only_the_jackknife_limits():
         (m, k) for m in _SECTIONS.values() for k in plain[m] if plain[m][k] != fixed[m][k]
     )
     assert changed == [("temporal-nei_tajima", "jack"), ("temporal-pollak", "jack")]
+
+
+def test_three_samples_give_every_pair():
+    # Three samples (generations 0, 5 and 8): one block of rows per pair of samples,
+    # each equal to the estimate on the table holding only that pair.
+    table = read_genotypes(
+        REF.parent.parent / "reference" / "ne" / "temporal_ne.gen", format="genepop"
+    )
+    samples = table.samples.copy()
+    samples["population"] = samples["population"].astype(str)
+    samples.loc[45:, "population"] = "G8"  # second half of the later sample as a third sample
+    three = GenotypeTable(table.call_genotype, table.loci, samples)
+    out = estimate_ne_temporal(three, {"G0_01": 0, "G5_01": 5, "G8": 8}, pcrit=[0.05])
+    pops = list(dict.fromkeys(out["pop"]))
+    assert len(pops) == 3 and len(out) == 3 * 3
+    cols = ["s_harmonic", "f", "f_prime", "ne", "ci_param_low", "ci_jack_high"]
+    for a, b in (("G0_01", "G5_01"), ("G0_01", "G8"), ("G5_01", "G8")):
+        keep = np.nonzero(samples["population"].isin([a, b]).to_numpy())[0]
+        pair = GenotypeTable(
+            table.call_genotype[keep], table.loci, samples.iloc[keep].reset_index(drop=True)
+        )
+        gens = {"G0_01": 0, "G5_01": 5, "G8": 8}
+        alone = estimate_ne_temporal(pair, {a: gens[a], b: gens[b]}, pcrit=[0.05])
+        block = out[out["pop"] == alone["pop"].iloc[0]]
+        np.testing.assert_allclose(
+            block[cols].to_numpy(float), alone[cols].to_numpy(float), rtol=1e-12
+        )

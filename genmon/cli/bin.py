@@ -12,6 +12,7 @@ import click
 
 from ..io import detect_format, write_genotypes
 from ..labqc.binning import apply_bins, build_bins, read_binset, read_sizes, write_binset
+from ..labqc.binplots import plot_size_histograms
 from ..labqc.calibration import shift_sizes
 from ..provenance import make_provenance
 from ._options import check_output, force_option, format_choice
@@ -102,17 +103,21 @@ def command() -> None:
 @click.option("--calibration", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="Translation table from 'genmon calibrate --use-sizes': sizes are moved onto the reference "
                    "lab's before binning.")
+@click.option("--plot", type=_path, default=None,
+              help="Also draw the allele-size histogram of every locus with its bins (.svg or .png).")
 @force_option
 def build(sizes, output, genotypes, to_format, peaks, panel, bin_version, repeat_units, half_width, margin,
-          calibration, force):
+          calibration, plot, force):
     """Fit bins on the repeat ladder of each locus in SIZES, save them and call the alleles.
 
     SIZES is a GeneMapper Genotypes Table (its Size columns) or a sizing table
     with the columns sample, locus, size and optionally replicate.
     """
-    for path in (output, genotypes, peaks):
+    for path in (output, genotypes, peaks, plot):
         if path is not None:
             check_output(path, force)
+    if plot is not None and plot.suffix.lower() not in (".svg", ".png"):
+        raise click.BadParameter(f"{plot}: give a .svg or .png file", param_hint="--plot")
     units = _parse_units(repeat_units)
     data = _read(sizes, calibration)
     binset = build_bins(data, units, panel=panel, version=bin_version, half_width=half_width, margin=margin)
@@ -122,11 +127,13 @@ def build(sizes, output, genotypes, to_format, peaks, panel, bin_version, repeat
     prov = make_provenance("genmon " + " ".join(sys.argv[1:]), params, None,
                            [sizes] + ([calibration] if calibration else []))
     binset = dataclasses.replace(binset, provenance=prov)
-    with _all_or_nothing(output, genotypes, peaks) as tmp:
+    with _all_or_nothing(output, genotypes, peaks, plot) as tmp:
         write_binset(binset, tmp[0])
         write_genotypes(result.table, tmp[1], to_format or detect_format(genotypes, kind="writer"))
         if peaks is not None:
             _write_peaks(result.peaks, tmp[2], prov)
+        if plot is not None:
+            plot_size_histograms(data, binset, tmp[3], fmt=plot.suffix.lstrip(".").lower())
     n_bins = sum(len(lb.bins) for lb in binset.loci.values())
     click.echo(f"wrote {output} ({len(binset.loci)} loci, {n_bins} bins) and {genotypes}", err=True)
 

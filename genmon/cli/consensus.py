@@ -60,7 +60,10 @@ def command(batch, out_dir, sample_sheet, from_format, rule, error_rates_file, m
     rows of several runs); several files are stacked.  Writes the consensus,
     per-call status and quality, the re-genotyping and reject lists and the
     per-locus allelic-dropout and false-allele rates into the output folder.
-    Bad input lists every problem, writes nothing and exits with code 3.
+    Use the error_rates.tsv rows of method ml-profile (maximum likelihood,
+    Johnson & Haydon 2007): the consensus-wilson counts are biased low, the
+    false-allele rate most.  Bad input lists every problem, writes nothing
+    and exits with code 3.
     """
     if out_dir.exists() and not force:
         raise click.UsageError(f"{out_dir} exists; use --force to replace it")

@@ -8,7 +8,7 @@ import click
 
 from ..exceptions import InputError, Problem
 from ..io import read_genotypes
-from ..ne import METHODS, estimate_ne, parse_pcrit, write_ne
+from ..ne import CI_KINDS, METHODS, estimate_ne, parse_pcrit, write_ne
 from ..provenance import make_provenance
 from ._options import (
     check_output,
@@ -90,7 +90,8 @@ def _generations(text: str | None) -> dict[str, float] | list[float] | None:
     "ci",
     default="parametric,jackknife",
     show_default=True,
-    help="Confidence intervals for LD: parametric, jackknife (over individuals), both or 'none'.",
+    help="Confidence intervals for LD, comma-separated: parametric, jackknife (over individuals, "
+    "Jones et al. 2016), jackknife-loci (over pairs of loci, LDNe / NeEstimator v2.0), or 'none'.",
 )
 @click.option(
     "--quantiles",
@@ -143,7 +144,8 @@ def command(
     Writes DIR/ne.tsv (one row per population x method x Pcrit: pop, method,
     mating, pcrit, n_individuals, s_harmonic, n_comparisons, r2, r2_expected,
     d, f, f_prime, ne, ci_param_low, ci_param_high, ci_jack_low, ci_jack_high,
-    jack_df, n_loci, n_pairs, reason; infinite values written 'inf'), a
+    jack_df, ci_jackloci_low, ci_jackloci_high, jackloci_df, n_loci, n_pairs,
+    reason; infinite values written 'inf'), a
     NeEstimator-style DIR/ne_summary.txt, a plot DIR/ne.png of Ne with CIs by
     Pcrit and DIR/run.json.  The temporal method compares every pair of samples
     (the populations of --by) taken at the --generations given.
@@ -164,8 +166,8 @@ def command(
     if not matings or any(m not in ("random", "monogamy") for m in matings):
         raise click.BadParameter("choose random and/or monogamy", param_hint="--mating")
     cis = [] if ci.strip().lower() == "none" else _split(ci)
-    if any(c not in ("parametric", "jackknife") for c in cis):
-        raise click.BadParameter("choose parametric and/or jackknife, or none", param_hint="--ci")
+    if any(c not in CI_KINDS for c in cis):
+        raise click.BadParameter(f"choose among {', '.join(CI_KINDS)}, or none", param_hint="--ci")
     group = None if by.lower() == "none" else ("population" if by == "pop" else by)
     gens = _generations(generations)
     if "temporal" in chosen and gens is None:

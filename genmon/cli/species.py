@@ -32,9 +32,22 @@ def _check(path: Path, force: bool) -> None:
         raise click.UsageError(f"{path} exists; use --force to replace it")
 
 
-@click.group("species")
+class _CallByDefault(click.Group):
+    """``genmon species READS...`` is ``genmon species call READS...``."""
+
+    def parse_args(self, ctx, args):
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
+            args = ["call", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group("species", cls=_CallByDefault)
 def command() -> None:
-    """Identify the species of scat and hair samples from mitochondrial sequences."""
+    """Identify the species of scat and hair samples from mitochondrial sequences.
+
+    'genmon species READS... --reference REF -o species.tsv' is short for
+    'genmon species call ...'.
+    """
 
 
 @command.command("call")
@@ -54,6 +67,10 @@ def command() -> None:
 def call(reads, reference, output, min_identity, min_margin, min_length, force) -> None:
     """Call the species of each sequence in READS (FASTA, FASTQ, .ab1 traces or BAM files).
 
+    A BAM gives one row: the consensus of its reads, cut into the regions its
+    reads cover, each region aligned to the panel (cytb or whole-mitogenome
+    references) and the regions' matches summed per species.
+
     Bad input (letters that are not DNA, a truncated trace) lists every problem,
     writes nothing and exits with code 3.
     """
@@ -70,12 +87,19 @@ def call(reads, reference, output, min_identity, min_margin, min_length, force) 
 
 
 @command.command("build-reference")
-@click.argument("genbank", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("sources", metavar="GENBANK_OR_FASTA", nargs=-1, required=True,
+                type=click.Path(dir_okay=False, path_type=Path))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="FASTA panel to write ('>ACCESSION species=Genus species').")
 @force_option
-def build_reference(genbank, output, force) -> None:
-    """Build a cytochrome b reference panel from GenBank flat files."""
+def build_reference(sources, output, force) -> None:
+    """Build a multi-region reference panel from GenBank flat files and mitogenome FASTA files.
+
+    GenBank records give their cytochrome b gene (and, for complete
+    mitogenomes, the whole record); every FASTA record (.fa, .fasta, .fna,
+    .fas) is a complete mitogenome named by its NCBI header
+    ('>ACCESSION Genus species ...').
+    """
     _check(output, force)
-    n = write_reference_file(list(genbank), output)
+    n = write_reference_file(list(sources), output)
     click.echo(f"wrote {output}: {n} reference sequences", err=True)

@@ -25,6 +25,11 @@ Files written (tab-separated unless noted; ``NA`` marks missing values):
     fa_ci_low, fa_ci_high, method; per locus by both methods
     (``consensus-wilson`` with a pooled ``ALL`` row, and ``ml-profile``);
     ``n_replicates`` is the number of successful amplifications used.
+    Report and reuse the ``ml-profile`` rates (``--error-rates`` of a later
+    batch reads those rows): the counts against the consensus are biased
+    low, FA most, because the replicates that show an error are the ones
+    that keep a call from being confirmed (see :mod:`genmon.labqc.errors`);
+    they are kept for comparison with GIMLET-style counts.
 ``error_rates_samples.tsv``, ``error_rates_runs.tsv``
     Count-based rates per field sample and per run.
 ``loci.tsv``

@@ -9,11 +9,20 @@ estimated carries ``nan`` and a ``reason``.
 from ._common import COLUMNS, NE_INFINITE, chi2_limits, t_quantile
 from .coancestry import estimate_nb_coancestry, nb_from_f1
 from .hetx import estimate_nb_hetx, nb_from_d
-from .ld import DEFAULT_PCRIT, estimate_ne_ld, expected_r2, ne_from_r2, parse_pcrit
+from .ld import (
+    CI_KINDS,
+    DEFAULT_PCRIT,
+    estimate_ne_ld,
+    expected_r2,
+    ne_from_r2,
+    pair_jackknife_df,
+    parse_pcrit,
+)
 from .report import METHODS, estimate_ne, format_summary, write_ne
 from .temporal import estimate_ne_temporal
 
 __all__ = [
+    "CI_KINDS",
     "COLUMNS",
     "DEFAULT_PCRIT",
     "METHODS",
@@ -29,6 +38,7 @@ __all__ = [
     "nb_from_d",
     "nb_from_f1",
     "ne_from_r2",
+    "pair_jackknife_df",
     "parse_pcrit",
     "t_quantile",
     "write_ne",

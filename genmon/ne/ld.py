@@ -23,6 +23,17 @@ reports quote; each one changes the numbers:
   mapped through the Ne formula.  Jackknife CI (Jones, Ovenden & Wang 2016):
   the weighted r^2 with each individual left out, variance x 0.84^2, degrees of
   freedom 2 mean^2 / var, then as the parametric CI.
+* Jackknife CI over loci (``ci="jackknife-loci"``): the jackknife of LDNe
+  (Waples & Do 2008) as NeEstimator v2.0 computes it (v2.1 keeps that code
+  blocked out and its help still describes it); the unit is the *pair* of loci.  R_(k), the weighted mean r^2 with pair k left out, differs
+  from the weighted mean rbar by w_k / (W - w_k) (rbar - r_k), with the final
+  (missing-data reweighted) weights w_k and the same Ne0 for every k, as
+  NeEstimator's help describes; var = (N - 1)/N sum_k (R_(k) - rbar)^2 over
+  the N pairs, with no empirical correction; df = round(2 rbar^2 / var); then
+  chi-square limits of rbar with df, less E(r^2), as above.  Pairs sharing a
+  locus are not independent, so with many loci this CI is too narrow (Jones et
+  al. 2016).  NeEstimator v2.1 prints no such CI; genmon agrees with its
+  engine built with the v2.0 code re-enabled (``test_data/reference/ne/README.md``).
 * Negative or infinite estimates and limits are reported as ``inf``.
 """
 
@@ -30,6 +41,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -49,12 +61,23 @@ from ._common import (
     populations,
 )
 
-__all__ = ["DEFAULT_PCRIT", "estimate_ne_ld", "expected_r2", "ne_from_r2", "parse_pcrit"]
+__all__ = [
+    "CI_KINDS",
+    "DEFAULT_PCRIT",
+    "estimate_ne_ld",
+    "expected_r2",
+    "ne_from_r2",
+    "pair_jackknife_df",
+    "parse_pcrit",
+]
 
 #: NeEstimator's usual Pcrit list; "nosingletons" drops only alleles seen once.
 DEFAULT_PCRIT: tuple = (0.05, 0.02, 0.01, "nosingletons")
 MATINGS = ("random", "monogamy")
 PAIRS = ("all", "between_chromosomes", "within_chromosomes")
+#: Confidence intervals of the LD estimate: chi-square with n' (parametric),
+#: jackknife over individuals (Jones et al. 2016) and over locus pairs (Waples & Do 2008).
+CI_KINDS = ("parametric", "jackknife", "jackknife-loci")
 MIN_INDIVIDUALS = 3
 _JACK_CORRECTION = 0.84  # Jones et al. 2016 empirical factor on the jackknife SD
 
@@ -195,14 +218,24 @@ def _ld_sums(
     num_threads,
     use_bits=True,
     prepared=None,
+    pair_jack=None,
 ):
     """Kernel sums over all pairs, block by block of first loci (memory bounded).
 
     ``geno`` is ``(individuals, loci, 2)``; ``prepared`` may hold the
     ``(locus-major genotypes, bit sets)`` of :func:`_kernel_inputs` to reuse.
+    ``pair_jack = (factor by S, total weight, weighted mean r^2)`` adds the
+    jackknife over locus pairs: the result then ends with ``(sum over pairs of
+    (R_(k) - rbar)^2, pairs carrying all the weight)`` (see the kernel).
     """
     n, n_loci, _ = geno.shape
     geno, bits = prepared if prepared is not None else _kernel_inputs(geno, n_alleles, use_bits)
+    if pair_jack is None:
+        jl_fac, jl_total, jl_mean = np.zeros(0), 0.0, 0.0
+    else:
+        jl_fac, jl_total, jl_mean = pair_jack
+        jl_fac = np.ascontiguousarray(jl_fac, dtype=np.float64)
+    jl_sum = np.zeros(2)
     w_s = np.zeros(n + 1)
     r_s = np.zeros(n + 1)
     p_s = np.zeros(n + 1, dtype=np.int64)
@@ -222,6 +255,7 @@ def _ld_sums(
         num = np.zeros((jrows, n if jack else 1))
         den = np.zeros((jrows, n if jack else 1))
         rej = np.zeros((jrows, n if jack else 1), dtype=np.int32)
+        jl_out = np.zeros((rows if pair_jack is not None else 1, 2))
         failed = _ld._ld_block(
             geno,
             bits,
@@ -243,6 +277,10 @@ def _ld_sums(
             num,
             den,
             rej,
+            jl_fac,
+            float(jl_total),
+            float(jl_mean),
+            jl_out,
             num_threads,
         )
         if failed:
@@ -256,7 +294,37 @@ def _ld_sums(
             jk_num += num.sum(axis=0)
             jk_den += den.sum(axis=0)
             jk_rej += rej.sum(axis=0)
+        jl_sum += jl_out.sum(axis=0)
+    if pair_jack is not None:
+        return w_s, r_s, p_s, base, jk_num, jk_den, jk_rej, jl_sum
     return w_s, r_s, p_s, base, jk_num, jk_den, jk_rej
+
+
+def _pair_pass(cache: dict, data: tuple, settings: tuple, factor, total: float, mean: float):
+    """The kernel's pass for the jackknife over locus pairs: (sum of squares, pairs with all the weight).
+
+    The matings share one pass when their weights and mean agree (no missing data).
+    """
+    label, geno, n_alleles, ok, chrom, pair_mode = data
+    value, singletons, weigh, eps, num_threads, prepared = settings
+    key = (label, factor.tobytes(), total, mean)
+    if key not in cache:
+        out = _ld_sums(
+            geno, n_alleles, ok, chrom, pair_mode, value, singletons, False, weigh, eps,
+            num_threads, prepared=prepared, pair_jack=(factor, total, mean),
+        )  # fmt: skip
+        cache[key] = float(out[-1][0]), int(out[-1][1])
+    return cache[key]
+
+
+def _df_from_variance(mean: float, var: float) -> int:
+    """Effective degrees of freedom 2 / phi, phi = var / mean^2, rounded (NeEstimator's ``JackKnifeInd``)."""
+    if mean == 0:
+        return 1
+    phi = var / (mean * mean)
+    if phi <= 1e-9:
+        return 2_000_000_000
+    return max(1, int(math.floor(2.0 / phi + 0.5)))
 
 
 def _jackknife_df(values: np.ndarray) -> int:
@@ -265,12 +333,23 @@ def _jackknife_df(values: np.ndarray) -> int:
     total = float(values.sum())
     mean = total / k
     var = (k - 1) / k * (float((values**2).sum()) - total * total / k) * _JACK_CORRECTION**2
-    if mean == 0:
-        return 1
-    phi = var / (mean * mean)
-    if phi <= 1e-9:
-        return 2_000_000_000
-    return max(1, int(math.floor(2.0 / phi + 0.5)))
+    return _df_from_variance(mean, var)
+
+
+def pair_jackknife_df(sum_sq: float, n_pairs: int, r2: float) -> int:
+    """Degrees of freedom of the jackknife over locus pairs (Waples & Do 2008).
+
+    ``sum_sq`` is the sum over the ``n_pairs`` pairs of (R_(k) - rbar)^2, where
+    R_(k) is the weighted mean r^2 with pair k left out and rbar = ``r2`` the
+    weighted mean of all pairs (also the (W - w_k)-weighted mean of the
+    R_(k)); the jackknife variance is (N - 1)/N times it, with no empirical
+    correction, and df = round(2 rbar^2 / var).
+
+    >>> pair_jackknife_df(0.068267, 3, 1.72 / 3)   # 3 pairs, r^2 0.36, 1, 0.36
+    14
+    """
+    var = (n_pairs - 1) / n_pairs * sum_sq
+    return _df_from_variance(r2, var)
 
 
 def _ne_limits(df: int, r2: float, r2_exp: float, s_harm: float, mating: str, quantiles: str):
@@ -282,7 +361,10 @@ def _ne_limits(df: int, r2: float, r2_exp: float, s_harm: float, mating: str, qu
     return finite_or_inf(low), finite_or_inf(high)
 
 
-def _summarise(pop, label, n_ind, n_loci_ok, sums, weigh, mating, ci, quantiles) -> dict:
+def _summarise(
+    pop, label, n_ind, n_loci_ok, sums, weigh, mating, ci, quantiles, pair_pass=None
+) -> dict:
+    """One result row; ``pair_pass(factor by S, W, rbar)`` runs the kernel's pair-jackknife pass."""
     w_s, r_s, p_s, base, jk_num, jk_den, jk_rej = sums
     n_pairs = int(p_s.sum())
     row = empty_row(pop, "ld", label, n_ind, "", mating)
@@ -305,11 +387,12 @@ def _summarise(pop, label, n_ind, n_loci_ok, sums, weigh, mating, ci, quantiles)
     r2 = float((r_s * s * s if weigh else r_s).sum() / weight.sum())
     r2_exp = float((weight * e_s).sum() / weight.sum())
     ne = ne_from_r2(r2 - r2_exp, s_harm, mating)
+    factor = s * s if weigh else np.ones_like(s)  # final weight of a pair / independent alleles
     if weigh and 0 < 3 * ne < NE_INFINITE:
         # Peel et al. 2013: reweigh by S^2 / (3 Ne0 + S)^2
-        f = s * s / (3 * ne + s) ** 2
-        r2 = float((r_s * f).sum() / (w_s * f).sum())
-        r2_exp = float((w_s * f * e_s).sum() / (w_s * f).sum())
+        factor = s * s / (3 * ne + s) ** 2
+        r2 = float((r_s * factor).sum() / (w_s * factor).sum())
+        r2_exp = float((w_s * factor * e_s).sum() / (w_s * factor).sum())
         ne = ne_from_r2(r2 - r2_exp, s_harm, mating)
     row.update(
         s_harmonic=s_harm,
@@ -336,6 +419,20 @@ def _summarise(pop, label, n_ind, n_loci_ok, sums, weigh, mating, ci, quantiles)
                 df = _jackknife_df(vals)
                 row["jack_df"] = df
                 row["ci_jack_low"], row["ci_jack_high"] = _ne_limits(
+                    df, r2, r2_exp, s_harm, mating, quantiles
+                )
+    if "jackknife-loci" in ci:
+        if n_pairs < 2:
+            row["reason"] = "jackknife over locus pairs needs at least 2 pairs"
+        else:
+            # same Ne0 and final weights for every left-out pair (NeEstimator's help)
+            sum_sq, all_weight = pair_pass(factor, float((w_s * factor).sum()), r2)
+            if all_weight:
+                row["reason"] = "jackknife over locus pairs: one pair carries all the weight"
+            else:
+                df = pair_jackknife_df(sum_sq, n_pairs, r2)
+                row["jackloci_df"] = df
+                row["ci_jackloci_low"], row["ci_jackloci_high"] = _ne_limits(
                     df, r2, r2_exp, s_harm, mating, quantiles
                 )
     return row
@@ -383,8 +480,11 @@ def estimate_ne_ld(
     mating
         ``"random"`` and/or ``"monogamy"`` (one row each).
     ci
-        Confidence intervals: ``"parametric"`` (chi-square with the independent
-        comparisons) and/or ``"jackknife"`` (over individuals, Jones et al. 2016).
+        Confidence intervals, any of :data:`CI_KINDS`: ``"parametric"``
+        (chi-square with the independent comparisons; ``ci_param_*``),
+        ``"jackknife"`` (over individuals, Jones et al. 2016; ``ci_jack_*``,
+        ``jack_df``) and ``"jackknife-loci"`` (over pairs of loci, Waples & Do
+        2008; ``ci_jackloci_*``, ``jackloci_df``; a second pass of the kernel).
     quantiles
         ``"neestimator"`` (NeEstimator's tabled chi-square values, so that
         results match it digit for digit) or ``"exact"``.
@@ -435,8 +535,8 @@ def estimate_ne_ld(
             raise ModelError(f"mating must be one of {MATINGS}, got {m!r}")
     ci = [ci] if isinstance(ci, str) else list(ci)
     for c in ci:
-        if c not in ("parametric", "jackknife"):
-            raise ModelError(f"ci must be 'parametric' and/or 'jackknife', got {c!r}")
+        if c not in CI_KINDS:
+            raise ModelError(f"ci must be among {CI_KINDS}, got {c!r}")
     check_quantiles(quantiles)
     if pairs not in PAIRS:
         raise ModelError(f"pairs must be one of {PAIRS}, got {pairs!r}")
@@ -468,12 +568,14 @@ def estimate_ne_ld(
         eps = float(np.float32(1.0) / np.float32(8.0 * n_ind * n_ind))
         prepared = _kernel_inputs(geno, n_alleles)
         per_level = []
+        ok_by, passes = {}, {}
         for label, value, singletons in levels:
             ok = _locus_ok(counts, value, singletons) & (n_alleles > 0)
+            ok_by[label] = ok.astype(np.uint8)
             sums = _ld_sums(
                 geno,
                 n_alleles,
-                ok.astype(np.uint8),
+                ok_by[label],
                 chrom,
                 pair_mode,
                 value,
@@ -486,6 +588,12 @@ def estimate_ne_ld(
             )
             per_level.append((label, int(ok.sum()), sums))
         for m in matings:
-            for label, n_ok, sums in per_level:
-                rows.append(_summarise(pop, label, n_ind, n_ok, sums, weigh, m, ci, quantiles))
+            for (label, n_ok, sums), (_, value, singletons) in zip(per_level, levels, strict=True):
+                pair_pass = partial(
+                    _pair_pass, passes, (label, geno, n_alleles, ok_by[label], chrom, pair_mode),
+                    (value, singletons, weigh, eps, num_threads, prepared),
+                )  # fmt: skip
+                rows.append(
+                    _summarise(pop, label, n_ind, n_ok, sums, weigh, m, ci, quantiles, pair_pass)
+                )
     return frame(rows)

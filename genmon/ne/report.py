@@ -160,6 +160,10 @@ def format_summary(result: pd.DataFrame) -> str:
                 cis.append(("* Jackknife on Loci", "ci_jack_low", "ci_jack_high"))
             elif method == "ld":
                 cis.append(("* JackKnife on Samples", "ci_jack_low", "ci_jack_high"))
+                if block["jackloci_df"].notna().any():  # asked for (ci="jackknife-loci")
+                    cis.append(
+                        ("* JackKnife on Loci (pairs)", "ci_jackloci_low", "ci_jackloci_high")
+                    )
             elif method.startswith("temporal"):
                 cis.append(("* Jackknife on Loci", "ci_jack_low", "ci_jack_high"))
             for title, lo, hi in cis:

@@ -211,3 +211,18 @@ def simulate_replicates(
     info = {f"L{j + 1:02d}": {"alleles": tuple(int(x) for x in 100 + 4 * np.arange(int(n_al[j])))} for j in range(n_loci)}
     table = GenotypeTable.from_alleles(values, list(info), samples=samples, locus_info=info)
     return table, truth
+
+
+# ----------------------------------------------------------------------------- Sanger trimming
+def mott_trim(quals, cutoff: float = 0.05) -> tuple[int, int]:
+    """``[start, end)`` of the segment with the largest sum of ``cutoff - 10**(-q/10)``, by trying every
+    segment (the first of equal best sums, shortest start first); ``(0, 0)`` when no sum is positive."""
+    score = [cutoff - 10.0 ** (-q / 10.0) for q in quals]
+    best, where = 0.0, (0, 0)
+    for a in range(len(score)):
+        total = 0.0
+        for b in range(a, len(score)):
+            total += score[b]
+            if total > best + 1e-12:
+                best, where = total, (a, b + 1)
+    return where

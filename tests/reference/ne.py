@@ -63,28 +63,9 @@ def _r2(g1: np.ndarray, g2: np.ndarray, a: int, b: int, eps: float) -> float:
     return min(d * d / (va * vb), 1.0)
 
 
-def ld_pairs(
-    geno: np.ndarray,
-    n_alleles: np.ndarray,
-    ok: np.ndarray,
-    cutoff: float,
-    singleton: bool,
-    jack: bool,
-    weigh: bool,
-    eps: float,
-):
-    """Same outputs as the kernel, summed over rows: (w_s, r_s, p_s, base, num, den, rej).
-
-    ``num``/``den`` here are the *totals* per individual (base included).
-    """
-    n, n_loci, _ = geno.shape
-    w_s = np.zeros(n + 1)
-    r_s = np.zeros(n + 1)
-    p_s = np.zeros(n + 1, dtype=np.int64)
-    num = np.zeros(n)
-    den = np.zeros(n)
-    counted = np.zeros(n, dtype=np.int64)
-    n_pairs = 0
+def _pairs(geno, n_alleles, ok, cutoff, singleton, eps):
+    """Every pair of usable loci with at least one kept allele at each, and its r^2."""
+    n_loci = geno.shape[1]
     for p1 in range(n_loci):
         for p2 in range(p1 + 1, n_loci):
             if not (ok[p1] and ok[p2]):
@@ -107,81 +88,135 @@ def ld_pairs(
             if not k1 or not k2:
                 continue
             r2 = np.mean([_r2(g1, g2, a, b, eps) for a in k1 for b in k2])
-            w = ind1 * ind2
-            w_s[s] += w
-            r_s[s] += w * r2
-            p_s[s] += 1
-            n_pairs += 1
-            if not jack:
+            yield p1, p2, (typed, s, g1, g2, c1, c2, cut, k1, ind1, k2, ind2, r2)
+
+
+def pair_jackknife(geno, n_alleles, ok, cutoff, singleton, eps, factor):
+    """Jackknife over locus pairs from scratch: (sum_k (R_(k) - rbar)^2, W, rbar, N, undefined).
+
+    Each pair's final weight is its independent-allele product times
+    ``factor[S]``; R_(k) is the weighted mean r^2 of all pairs but k,
+    recomputed from the list of pairs without k; ``undefined`` counts pairs
+    whose removal leaves no weight.  ``None`` when no pair has weight.
+    """
+    pairs = [
+        (pair[8] * pair[10] * factor[pair[1]], pair[11])
+        for _, _, pair in _pairs(geno, n_alleles, ok, cutoff, singleton, eps)
+    ]
+    w = np.array([p[0] for p in pairs], dtype=float)
+    r = np.array([p[1] for p in pairs], dtype=float)
+    if not w.sum() > 0:
+        return None
+    rbar = float((w * r).sum() / w.sum())
+    sum_sq, undefined = 0.0, 0
+    for k in range(len(r)):
+        rest_w, rest_r = np.delete(w, k), np.delete(r, k)
+        if not rest_w.sum() > 0:
+            undefined += 1
+            continue
+        sum_sq += (float((rest_w * rest_r).sum() / rest_w.sum()) - rbar) ** 2
+    return sum_sq, float(w.sum()), rbar, len(r), undefined
+
+
+def ld_pairs(
+    geno: np.ndarray,
+    n_alleles: np.ndarray,
+    ok: np.ndarray,
+    cutoff: float,
+    singleton: bool,
+    jack: bool,
+    weigh: bool,
+    eps: float,
+):
+    """Same outputs as the kernel, summed over rows: (w_s, r_s, p_s, base, num, den, rej).
+
+    ``num``/``den`` here are the *totals* per individual (base included).
+    """
+    n, n_loci, _ = geno.shape
+    w_s = np.zeros(n + 1)
+    r_s = np.zeros(n + 1)
+    p_s = np.zeros(n + 1, dtype=np.int64)
+    num = np.zeros(n)
+    den = np.zeros(n)
+    counted = np.zeros(n, dtype=np.int64)
+    n_pairs = 0
+    for _, _, pair in _pairs(geno, n_alleles, ok, cutoff, singleton, eps):
+        typed, s, g1, g2, c1, c2, cut, k1, ind1, k2, ind2, r2 = pair
+        w = ind1 * ind2
+        w_s[s] += w
+        r_s[s] += w * r2
+        p_s[s] += 1
+        n_pairs += 1
+        if not jack:
+            continue
+        w0 = w * s * s if weigh else w
+        f1 = {a: F(F(c1[a]) / F(2 * s)) for a in k1}
+        f2 = {b: F(F(c2[b]) / F(2 * s)) for b in k2}
+
+        def var(g, a):
+            c = (g == a).sum(axis=1)
+            p = c.sum() / (2 * len(g))
+            return p * (1 - p) + ((c == 2).mean() - p * p)
+
+        v1 = {a: var(g1, a) for a in k1}
+        v2 = {b: var(g2, b) for b in k2}
+        for k in range(n):
+            if k not in typed:
+                num[k] += r2 * w0
+                den[k] += w0
+                counted[k] += 1
                 continue
-            w0 = w * s * s if weigh else w
-            f1 = {a: F(F(c1[a]) / F(2 * s)) for a in k1}
-            f2 = {b: F(F(c2[b]) / F(2 * s)) for b in k2}
-
-            def var(g, a):
-                c = (g == a).sum(axis=1)
-                p = c.sum() / (2 * len(g))
-                return p * (1 - p) + ((c == 2).mean() - p * p)
-
-            v1 = {a: var(g1, a) for a in k1}
-            v2 = {b: var(g2, b) for b in k2}
-            for k in range(n):
-                if k not in typed:
-                    num[k] += r2 * w0
-                    den[k] += w0
+            t = int(np.nonzero(typed == k)[0][0])
+            rest = np.delete(np.arange(s), t)
+            h1, h2 = g1[rest], g2[rest]
+            both_two = ind1 < len(k1) == 2 and ind2 < len(k2) == 2
+            if both_two:
+                a, b = k1[0], k2[0]
+                wk = (s - 1) ** 2 if weigh else 1
+                if v1[a] < eps or v2[b] < eps:
+                    rk = 0.0
                     counted[k] += 1
-                    continue
-                t = int(np.nonzero(typed == k)[0][0])
-                rest = np.delete(np.arange(s), t)
-                h1, h2 = g1[rest], g2[rest]
-                both_two = ind1 < len(k1) == 2 and ind2 < len(k2) == 2
-                if both_two:
-                    a, b = k1[0], k2[0]
-                    wk = (s - 1) ** 2 if weigh else 1
-                    if v1[a] < eps or v2[b] < eps:
-                        rk = 0.0
-                        counted[k] += 1
-                    elif (
-                        _rejected(cut, s, f1[a], int((g1[t] == a).sum()))[0]
-                        or _rejected(cut, s, f2[b], int((g2[t] == b).sum()))[0]
-                    ):
-                        rk, wk = 0.0, 0
-                    else:
-                        rk = _r2(h1, h2, a, b, eps)
-                        counted[k] += 1
-                    num[k] += rk * wk
-                    den[k] += wk
-                    continue
-                acc1, acc2 = [], []
-                sum1 = sum2 = F(0)
-                for a in k1:
-                    if v1[a] < eps:
-                        acc1.append(a)
-                        continue
-                    rej, fx = _rejected(cut, s, f1[a], int((g1[t] == a).sum()))
-                    if not rej:
-                        acc1.append(a)
-                        sum1 = F(sum1 + fx)
-                for b in k2:
-                    if v2[b] < eps:
-                        acc2.append(b)
-                        continue
-                    rej, fx = _rejected(cut, s, f2[b], int((g2[t] == b).sum()))
-                    if not rej:
-                        acc2.append(b)
-                        sum2 = F(sum2 + fx)
-                vals = [
-                    0.0 if (v1[a] < eps or v2[b] < eps) else _r2(h1, h2, a, b, eps)
-                    for a in acc1
-                    for b in acc2
-                ]
-                rk = float(np.mean(vals)) if vals else 0.0
-                if vals:
+                elif (
+                    _rejected(cut, s, f1[a], int((g1[t] == a).sum()))[0]
+                    or _rejected(cut, s, f2[b], int((g2[t] == b).sum()))[0]
+                ):
+                    rk, wk = 0.0, 0
+                else:
+                    rk = _r2(h1, h2, a, b, eps)
                     counted[k] += 1
-                one_less = F(1.0 - float(F(eps)))
-                m1 = len(acc1) - (1 if sum1 > one_less else 0)
-                m2 = len(acc2) - (1 if sum2 > one_less else 0)
-                wk = m1 * m2 * ((s - 1) ** 2 if weigh else 1)
                 num[k] += rk * wk
                 den[k] += wk
+                continue
+            acc1, acc2 = [], []
+            sum1 = sum2 = F(0)
+            for a in k1:
+                if v1[a] < eps:
+                    acc1.append(a)
+                    continue
+                rej, fx = _rejected(cut, s, f1[a], int((g1[t] == a).sum()))
+                if not rej:
+                    acc1.append(a)
+                    sum1 = F(sum1 + fx)
+            for b in k2:
+                if v2[b] < eps:
+                    acc2.append(b)
+                    continue
+                rej, fx = _rejected(cut, s, f2[b], int((g2[t] == b).sum()))
+                if not rej:
+                    acc2.append(b)
+                    sum2 = F(sum2 + fx)
+            vals = [
+                0.0 if (v1[a] < eps or v2[b] < eps) else _r2(h1, h2, a, b, eps)
+                for a in acc1
+                for b in acc2
+            ]
+            rk = float(np.mean(vals)) if vals else 0.0
+            if vals:
+                counted[k] += 1
+            one_less = F(1.0 - float(F(eps)))
+            m1 = len(acc1) - (1 if sum1 > one_less else 0)
+            m2 = len(acc2) - (1 if sum2 > one_less else 0)
+            wk = m1 * m2 * ((s - 1) ** 2 if weigh else 1)
+            num[k] += rk * wk
+            den[k] += wk
     return w_s, r_s, p_s, num, den, n_pairs - counted
