@@ -19,5 +19,7 @@ DO $$ BEGIN
     CREATE ROLE genmon_test LOGIN CREATEDB PASSWORD 'genmon_test';
   END IF;
 END $$;
+-- CREATEROLE: the tests create (and drop) a read-only partner role, as the README shows.
+ALTER ROLE genmon_test CREATEDB CREATEROLE;
 SQL
 echo "postgresql://genmon_test:genmon_test@127.0.0.1:$port/postgres"

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from ..geo import DEFAULT_DEGREE_CELL
 from ..provenance import make_provenance
 from ._options import check_output, force_option, format_choice, missing_option, reader_options
 
@@ -235,3 +236,69 @@ def apply_merge_command(report, db, accept) -> None:
                            [report / "merge_report.tsv"] if (report / "merge_report.tsv").exists() else [])
     result = apply_merge(open_engine(db), report, chosen, prov)
     click.echo(result.message(), err=True)
+
+
+@command.command("export-dwca")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Darwin Core Archive (.zip) to write.")
+@click.option("--grid", type=click.FloatRange(min=0, min_open=True), default=DEFAULT_DEGREE_CELL,
+              show_default=True, help="Grid cell (degrees) the coordinates are generalised to.")
+@click.option("--exact-coordinates", is_flag=True,
+              help="Write the coordinates as recorded (only for partners allowed to see them).")
+@click.option("--catalogue", default="main", show_default=True, help="Catalogue of individuals to export.")
+@click.option("--title", default=None, help="Dataset title for eml.xml (default: from the projects).")
+@click.option("--creator", default=None, help="Creator organisation for eml.xml (default: the projects' agencies).")
+@click.option("--license", "license_", type=click.Choice(["CC0-1.0", "CC-BY-4.0", "CC-BY-NC-4.0"]), default=None,
+              help="Licence written to eml.xml (GBIF publishes only under one of these).")
+@db_option
+@force_option
+@click.pass_context
+def export_dwca_command(ctx, output, grid, exact_coordinates, catalogue, title, creator, license_, db,
+                        force) -> None:
+    """Darwin Core Archive of the samples assigned to individuals, for GBIF and national nodes.
+
+    One Occurrence per sample (organismID links an individual's samples),
+    with ResourceRelationship and GGBN Material Sample / Amplification
+    extensions.  Coordinates are snapped to the centre of a --grid cell
+    unless --exact-coordinates is given.
+    """
+    from ..db import open_engine
+    from ..db.dwca import export_dwca
+
+    if exact_coordinates and ctx.get_parameter_source("grid") == click.core.ParameterSource.COMMANDLINE:
+        raise click.UsageError("--grid and --exact-coordinates exclude each other")
+    check_output(output, force)
+    result = export_dwca(open_engine(db), output, grid=grid, exact_coordinates=exact_coordinates,
+                         catalogue=catalogue, title=title, creator=creator, license=license_)
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(result.message(), err=True)
+
+
+@command.command("backup")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Backup archive (.zip) to write.")
+@db_option
+@force_option
+def backup_command(output, db, force) -> None:
+    """Checksummed, engine-independent copy of every row (restore with `genmon db restore`)."""
+    from ..db import open_engine
+    from ..db.backup import backup_database
+
+    check_output(output, force)
+    click.echo(backup_database(open_engine(db), output).message("backed up"), err=True)
+
+
+@command.command("restore")
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@db_option
+def restore_command(archive, db) -> None:
+    """Restore a backup into an empty database (created and initialised when new).
+
+    Checksums are verified first and every row is written in one
+    transaction; a database that holds any row is refused.
+    """
+    from ..db import open_engine
+    from ..db.backup import restore_backup
+
+    click.echo(restore_backup(open_engine(db, must_exist=False), archive).message("restored"), err=True)
