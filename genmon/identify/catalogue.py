@@ -537,16 +537,52 @@ def read_catalogue(path: str | Path) -> Catalogue:
     )
 
 
+def _individual_row(cat: Catalogue, ident: str, role: str = "") -> int:
+    """Index of ``ident`` in ``cat.individuals``, refusing unknown and merged ids."""
+    ids = cat.individuals["individual"].astype(str)
+    where = cat.path or "the catalogue"
+    hit = cat.individuals.index[ids == ident]
+    if not len(hit):
+        raise GenmonError(f"no individual {ident} in {where}")
+    k = hit[0]
+    if str(cat.individuals.loc[k, "status"]) == "merged":
+        raise GenmonError(
+            f"{role}{ident} was merged into {cat.individuals.loc[k, 'merged_into']} and cannot be changed; "
+            f"use {cat.individuals.loc[k, 'merged_into']}"
+        )
+    return k
+
+
+def _check_reason(reason: str) -> str:
+    if not str(reason).strip():
+        raise GenmonError("a reason is required: merges and splits are recorded with why they were made")
+    return str(reason).strip()
+
+
+def _refresh_seen(cat: Catalogue, k: int) -> None:
+    """First and last detection of individual row ``k`` from its samples' dates."""
+    own = cat.samples["individual"].astype(str) == str(cat.individuals.loc[k, "individual"])
+    dates = sorted(d for d in cat.samples.loc[own, "date"].astype(str) if d and d != "nan")
+    if dates:
+        cat.individuals.loc[k, "first_seen"] = dates[0]
+        cat.individuals.loc[k, "last_seen"] = dates[-1]
+
+
 def merge_individuals(
     cat: Catalogue, keep: str, drop: str, reason: str, batch: str = "manual"
 ) -> None:
-    """Merge individual ``drop`` into ``keep``; recorded as a ``merge`` event."""
-    ids = cat.individuals["individual"].astype(str)
-    for ident in (keep, drop):
-        if not (ids == ident).any():
-            raise GenmonError(f"no individual {ident} in the catalogue")
-    k = cat.individuals.index[ids == keep][0]
-    d = cat.individuals.index[ids == drop][0]
+    """Merge individual ``drop`` into ``keep``; recorded as a ``merge`` event.
+
+    ``drop`` stays in the catalogue with status ``merged`` and ``merged_into``
+    ``keep`` (ids are never reused); its samples move to ``keep``.  Refuses
+    an empty reason, an individual merged into itself, and unknown or
+    already merged ids (:class:`~genmon.exceptions.GenmonError`).
+    """
+    reason = _check_reason(reason)
+    if keep == drop:
+        raise GenmonError(f"cannot merge {keep} into itself")
+    k = _individual_row(cat, keep, "the individual to keep, ")
+    d = _individual_row(cat, drop, "the individual to merge, ")
     cat.individuals.loc[d, "status"] = "merged"
     cat.individuals.loc[d, "merged_into"] = keep
     cat.individuals.loc[k, "n_samples"] = int(cat.individuals.loc[k, "n_samples"]) + int(
@@ -569,23 +605,36 @@ def split_individual(
     """Move ``samples`` of ``individual`` to a new individual; recorded as a ``split`` event.
 
     The new individual starts with the old one's genotype; re-run matching to
-    refine it.  Returns the new id.
+    refine it.  First and last detection of both are taken from their
+    samples' dates.  Refuses an empty reason or sample list, samples not
+    assigned to ``individual``, moving all of its samples (that would leave
+    it empty), and unknown or merged ids.  Returns the new id.
     """
-    ids = cat.individuals["individual"].astype(str)
-    if not (ids == individual).any():
-        raise GenmonError(f"no individual {individual} in the catalogue")
+    reason = _check_reason(reason)
+    samples = list(dict.fromkeys(str(s) for s in samples))
+    if not samples:
+        raise GenmonError(f"no samples given to split off {individual}")
+    k = _individual_row(cat, individual)
     own = cat.samples["individual"] == individual
     unknown = [s for s in samples if not ((cat.samples["sample"] == s) & own).any()]
     if unknown:
         raise GenmonError(f"samples not assigned to {individual}: {', '.join(unknown)}")
+    if int(own.sum()) == len(samples):
+        raise GenmonError(
+            f"{individual} has no samples besides {', '.join(samples)}; a split leaves at least one "
+            "sample with each individual"
+        )
     new_id = cat.issue_id()
-    row = cat.individuals[ids == individual].iloc[0].copy()
+    row = cat.individuals.loc[k].copy()
     row["individual"] = new_id
     row["n_samples"] = len(samples)
+    row = row.drop([c for c in ("_pk", "_line") if c in row.index])  # database id, file line of the old one
     cat.individuals = pd.concat([cat.individuals, pd.DataFrame([row])], ignore_index=True)
-    k = cat.individuals.index[cat.individuals["individual"] == individual][0]
+    k = cat.individuals.index[cat.individuals["individual"].astype(str) == individual][0]
     cat.individuals.loc[k, "n_samples"] = int(cat.individuals.loc[k, "n_samples"]) - len(samples)
     cat.samples.loc[own & cat.samples["sample"].isin(samples), "individual"] = new_id
+    _refresh_seen(cat, k)
+    _refresh_seen(cat, len(cat.individuals) - 1)
     cat.record(
         batch, "split", individual, new_id, details=f"{reason}; samples {', '.join(samples)}"
     )
