@@ -27,7 +27,12 @@ import click
 import pandas as pd
 
 from ..exceptions import GenmonError
-from ..identify.catalogue import merge_individuals, read_catalogue, split_individual, write_catalogue
+from ..identify.catalogue import (
+    merge_individuals,
+    read_catalogue,
+    split_individual,
+    write_catalogue,
+)
 
 _EVENT_COLUMNS = ["time", "batch", "event", "individual", "other", "sample", "details"]
 
