@@ -228,46 +228,53 @@ class Catalogue:
         return out
 
     # ---------------------------------------------------------------- panel
-    def check_panel(self, table: GenotypeTable, source: str = "the genotypes") -> GenotypeTable:
+    def check_panel(self, table: GenotypeTable, source: str | None = None) -> GenotypeTable:
         """The table with loci in catalogue order, or an error naming the difference.
 
-        Refuses a table typed with another locus panel, other locus kinds or
-        another allele calibration (``table.attrs["calibration"]``).
+        Refuses a table typed with another locus panel, other locus kinds,
+        another ploidy or another allele calibration (``table.attrs["calibration"]``,
+        or allele sizes the catalogue has never seen) with an
+        :class:`~genmon.exceptions.InputError` (exit 3) naming the batch
+        (``source``, else the file the table was read from) and the catalogue.
         """
         where = self.path or "the catalogue"
+        file = source or table.attrs.get("source") or table.attrs.get("source_file") or None
+        name = file or "the genotypes"
+
+        def refuse(found: str, expected: str) -> InputError:
+            return InputError(Problem(found, expected, file))
+
         have, want = table.locus_id, self.loci
         if set(have) != set(want):
             missing = [x for x in want if x not in have]
             extra = [x for x in have if x not in want]
             parts = []
             if missing:
-                parts.append(f"missing from {source}: {', '.join(missing)}")
+                parts.append(f"missing from {name}: {', '.join(missing)}")
             if extra:
                 parts.append(f"not in the catalogue: {', '.join(extra)}")
-            raise GenmonError(
-                f"{where} was built with the locus panel {', '.join(want)}; {source} use another panel "
-                f"({'; '.join(parts)}). Genotype the batch with the catalogue's panel or start a new catalogue."
+            raise refuse(
+                f"another locus panel than {where} ({'; '.join(parts)})",
+                f"the locus panel {where} was built with, {', '.join(want)}. Genotype the batch with the "
+                "catalogue's panel or start a new catalogue",
             )
         table = table.subset(loci=want)
         for locus, kind in zip(table.loci, self.kinds, strict=True):
             if locus.kind != kind:
-                raise GenmonError(
-                    f"{where}: locus {locus.name} is {kind} in the catalogue but {locus.kind} in {source}"
-                )
+                raise refuse(f"locus {locus.name} typed as {locus.kind}", f"{kind}, as in {where}")
         if table.ploidy != self.ploidy:
-            raise GenmonError(
-                f"{where} holds ploidy {self.ploidy} genotypes; {source} have ploidy {table.ploidy}"
-            )
+            raise refuse(f"ploidy {table.ploidy} genotypes", f"ploidy {self.ploidy}, as in {where}")
         cal = table.attrs.get("calibration")
         if self.calibration is not None and cal is not None and str(cal) != self.calibration:
-            raise GenmonError(
-                f'{where} uses allele calibration "{self.calibration}"; {source} use "{cal}". '
-                "Convert the allele sizes to the catalogue's calibration before matching."
+            raise refuse(
+                f'allele calibration "{cal}"',
+                f'"{self.calibration}", the allele calibration {where} uses. Convert the allele sizes to '
+                "the catalogue's calibration before matching",
             )
-        self._check_sizes(table, where, source)
+        self._check_sizes(table, where, refuse)
         return table
 
-    def _check_sizes(self, table: GenotypeTable, where: str, source: str) -> None:
+    def _check_sizes(self, table: GenotypeTable, where: str, refuse: Any) -> None:
         # Another calibration (or another panel under the same locus names)
         # shows as allele sizes the catalogue has never seen: refuse when, at
         # most loci, most typed alleles of the batch are unknown.
@@ -290,10 +297,11 @@ class Catalogue:
                 strange.append(f"{locus} ({share:.0%} of alleles known)")
         checked = sum(1 for j in range(len(self.loci)) if (table.call_genotype[:, j] >= 0).any())
         if strange and len(strange) * 2 > checked:
-            raise GenmonError(
-                f"{where}: the allele sizes in {source} do not fit the catalogue's at {len(strange)} of {checked} "
-                f"loci: {', '.join(strange[:5])}{' …' if len(strange) > 5 else ''}. They look like another allele "
-                "calibration or another panel under the same locus names; convert the sizes before matching."
+            raise refuse(
+                f"allele sizes that do not fit the catalogue's at {len(strange)} of {checked} loci: "
+                f"{', '.join(strange[:5])}{' …' if len(strange) > 5 else ''}",
+                f"the allele sizes of {where}. They look like another allele calibration or another panel "
+                "under the same locus names; convert the sizes before matching",
             )
 
     # ---------------------------------------------------------------- genotypes
