@@ -158,7 +158,7 @@ def test_malformed_error_rates(test_data, tmp_path):
     ]
 
 
-def test_catalogue_with_other_panel_exit_1(test_data, tmp_path):
+def test_catalogue_with_other_panel_exit_3(test_data, tmp_path):
     res = _run(
         [
             test_data / "allelematch" / "amExample1.csv",
@@ -182,8 +182,15 @@ def test_catalogue_with_other_panel_exit_1(test_data, tmp_path):
             tmp_path / "cat",
         ]
     )
-    assert res.exit_code == 1
-    assert "do not fit the catalogue's at 10 of 10 loci" in res.stderr
+    assert res.exit_code == 3  # input failed validation: the batch does not fit the catalogue
+    src, cat = test_data / "allelematch" / "amExample5.csv", tmp_path / "cat"
+    assert res.stderr.startswith(
+        f"error: {src}: found allele sizes that do not fit the catalogue's at 10 of 10 loci: "
+    )
+    assert res.stderr.rstrip().endswith(
+        f"expected the allele sizes of {cat}. They look like another allele calibration or another panel under "
+        "the same locus names; convert the sizes before matching"
+    )
 
 
 @pytest.mark.parametrize("k", [1])

@@ -1,7 +1,7 @@
 """The commands' database paths: one function per step, each one transaction.
 
-``genmon consensus --db``, ``genmon identify --db`` and ``genmon census
---db`` call these.  A step reads its input from the database, computes with
+``genmon consensus --db``, ``genmon identify --db``, ``genmon census
+--db`` and ``genmon catalogue … --db`` call these.  A step reads its input from the database, computes with
 the same library functions as the file-based commands, and writes its
 results together with the ``runs`` row of its provenance in one
 transaction.  ``identify`` holds the catalogue for the whole step (the
@@ -11,21 +11,29 @@ runs at once cannot issue the same individual id.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from sqlalchemy import select
 
+from ..exceptions import GenmonError
 from ..labqc.batch import ConsensusRun, consensus_from_table, read_rates_for
 from ..provenance import make_provenance
-from .catalogue_store import DEFAULT_CATALOGUE, load_catalogue, save_catalogue
+from .catalogue_store import DEFAULT_CATALOGUE, catalogue_names, load_catalogue, save_catalogue
 from .engine import describe_url, open_engine, resolve_url, write_transaction
 from .records import record_run
 from .schema import catalogues
 from .workflow import current_batch, load_captures, load_consensus, load_replicates, store_consensus
 
-__all__ = ["consensus_from_database", "identify_in_database", "captures_from_database"]
+__all__ = [
+    "consensus_from_database",
+    "identify_in_database",
+    "captures_from_database",
+    "edit_catalogue_in_database",
+    "catalogue_from_database",
+]
 
 
 def consensus_from_database(
@@ -103,3 +111,51 @@ def captures_from_database(db: str | None, catalogue: str = DEFAULT_CATALOGUE):
     engine = open_engine(db)
     with engine.connect() as conn:
         return load_captures(conn, catalogue)
+
+
+def _stored_catalogue(conn: Any, name: str):
+    cat = load_catalogue(conn, name)
+    if cat is None:
+        have = ", ".join(catalogue_names(conn)) or "none"
+        raise GenmonError(f'the database holds no catalogue "{name}" (catalogues: {have})')
+    return cat
+
+
+def edit_catalogue_in_database(
+    db: str | None,
+    kind: str,
+    edit: Callable[[Any], Any],
+    *,
+    catalogue: str = DEFAULT_CATALOGUE,
+    command: str | None = None,
+    parameters: dict[str, Any] | None = None,
+) -> tuple[Any, dict[str, Any]]:
+    """Change the stored catalogue by hand (a merge or a split) in one transaction.
+
+    ``edit(cat)`` changes the loaded catalogue and records its events; the
+    ``runs`` row of kind ``kind`` (``catalogue-merge``, ``catalogue-split``)
+    and the changed individuals, moved detections and events, which all name
+    that run, are written together or not at all.  Returns what ``edit``
+    returned and the provenance (with ``run_id``).
+    """
+    engine = open_engine(db)
+    with write_transaction(engine) as conn:
+        if conn.dialect.name == "postgresql":  # one editor of a catalogue at a time
+            conn.execute(select(catalogues.c.id).where(catalogues.c.name == catalogue).with_for_update())
+        cat = _stored_catalogue(conn, catalogue)
+        result = edit(cat)
+        params = dict(parameters or {})
+        params.update(database=describe_url(resolve_url(db)), catalogue=catalogue)
+        prov = make_provenance(command, params, None, [])
+        run_id = record_run(conn, kind, prov)
+        counts = save_catalogue(conn, cat, run_id, catalogue)
+    prov["run_id"] = run_id
+    prov["database_changes"] = counts
+    return result, prov
+
+
+def catalogue_from_database(db: str | None, catalogue: str = DEFAULT_CATALOGUE):
+    """The stored catalogue ``catalogue``, read only."""
+    engine = open_engine(db)
+    with engine.connect() as conn:
+        return _stored_catalogue(conn, catalogue)

@@ -228,46 +228,53 @@ class Catalogue:
         return out
 
     # ---------------------------------------------------------------- panel
-    def check_panel(self, table: GenotypeTable, source: str = "the genotypes") -> GenotypeTable:
+    def check_panel(self, table: GenotypeTable, source: str | None = None) -> GenotypeTable:
         """The table with loci in catalogue order, or an error naming the difference.
 
-        Refuses a table typed with another locus panel, other locus kinds or
-        another allele calibration (``table.attrs["calibration"]``).
+        Refuses a table typed with another locus panel, other locus kinds,
+        another ploidy or another allele calibration (``table.attrs["calibration"]``,
+        or allele sizes the catalogue has never seen) with an
+        :class:`~genmon.exceptions.InputError` (exit 3) naming the batch
+        (``source``, else the file the table was read from) and the catalogue.
         """
         where = self.path or "the catalogue"
+        file = source or table.attrs.get("source") or table.attrs.get("source_file") or None
+        name = file or "the genotypes"
+
+        def refuse(found: str, expected: str) -> InputError:
+            return InputError(Problem(found, expected, file))
+
         have, want = table.locus_id, self.loci
         if set(have) != set(want):
             missing = [x for x in want if x not in have]
             extra = [x for x in have if x not in want]
             parts = []
             if missing:
-                parts.append(f"missing from {source}: {', '.join(missing)}")
+                parts.append(f"missing from {name}: {', '.join(missing)}")
             if extra:
                 parts.append(f"not in the catalogue: {', '.join(extra)}")
-            raise GenmonError(
-                f"{where} was built with the locus panel {', '.join(want)}; {source} use another panel "
-                f"({'; '.join(parts)}). Genotype the batch with the catalogue's panel or start a new catalogue."
+            raise refuse(
+                f"another locus panel than {where} ({'; '.join(parts)})",
+                f"the locus panel {where} was built with, {', '.join(want)}. Genotype the batch with the "
+                "catalogue's panel or start a new catalogue",
             )
         table = table.subset(loci=want)
         for locus, kind in zip(table.loci, self.kinds, strict=True):
             if locus.kind != kind:
-                raise GenmonError(
-                    f"{where}: locus {locus.name} is {kind} in the catalogue but {locus.kind} in {source}"
-                )
+                raise refuse(f"locus {locus.name} typed as {locus.kind}", f"{kind}, as in {where}")
         if table.ploidy != self.ploidy:
-            raise GenmonError(
-                f"{where} holds ploidy {self.ploidy} genotypes; {source} have ploidy {table.ploidy}"
-            )
+            raise refuse(f"ploidy {table.ploidy} genotypes", f"ploidy {self.ploidy}, as in {where}")
         cal = table.attrs.get("calibration")
         if self.calibration is not None and cal is not None and str(cal) != self.calibration:
-            raise GenmonError(
-                f'{where} uses allele calibration "{self.calibration}"; {source} use "{cal}". '
-                "Convert the allele sizes to the catalogue's calibration before matching."
+            raise refuse(
+                f'allele calibration "{cal}"',
+                f'"{self.calibration}", the allele calibration {where} uses. Convert the allele sizes to '
+                "the catalogue's calibration before matching",
             )
-        self._check_sizes(table, where, source)
+        self._check_sizes(table, where, refuse)
         return table
 
-    def _check_sizes(self, table: GenotypeTable, where: str, source: str) -> None:
+    def _check_sizes(self, table: GenotypeTable, where: str, refuse: Any) -> None:
         # Another calibration (or another panel under the same locus names)
         # shows as allele sizes the catalogue has never seen: refuse when, at
         # most loci, most typed alleles of the batch are unknown.
@@ -290,10 +297,11 @@ class Catalogue:
                 strange.append(f"{locus} ({share:.0%} of alleles known)")
         checked = sum(1 for j in range(len(self.loci)) if (table.call_genotype[:, j] >= 0).any())
         if strange and len(strange) * 2 > checked:
-            raise GenmonError(
-                f"{where}: the allele sizes in {source} do not fit the catalogue's at {len(strange)} of {checked} "
-                f"loci: {', '.join(strange[:5])}{' …' if len(strange) > 5 else ''}. They look like another allele "
-                "calibration or another panel under the same locus names; convert the sizes before matching."
+            raise refuse(
+                f"allele sizes that do not fit the catalogue's at {len(strange)} of {checked} loci: "
+                f"{', '.join(strange[:5])}{' …' if len(strange) > 5 else ''}",
+                f"the allele sizes of {where}. They look like another allele calibration or another panel "
+                "under the same locus names; convert the sizes before matching",
             )
 
     # ---------------------------------------------------------------- genotypes
@@ -537,16 +545,52 @@ def read_catalogue(path: str | Path) -> Catalogue:
     )
 
 
+def _individual_row(cat: Catalogue, ident: str, role: str = "") -> int:
+    """Index of ``ident`` in ``cat.individuals``, refusing unknown and merged ids."""
+    ids = cat.individuals["individual"].astype(str)
+    where = cat.path or "the catalogue"
+    hit = cat.individuals.index[ids == ident]
+    if not len(hit):
+        raise GenmonError(f"no individual {ident} in {where}")
+    k = hit[0]
+    if str(cat.individuals.loc[k, "status"]) == "merged":
+        raise GenmonError(
+            f"{role}{ident} was merged into {cat.individuals.loc[k, 'merged_into']} and cannot be changed; "
+            f"use {cat.individuals.loc[k, 'merged_into']}"
+        )
+    return k
+
+
+def _check_reason(reason: str) -> str:
+    if not str(reason).strip():
+        raise GenmonError("a reason is required: merges and splits are recorded with why they were made")
+    return str(reason).strip()
+
+
+def _refresh_seen(cat: Catalogue, k: int) -> None:
+    """First and last detection of individual row ``k`` from its samples' dates."""
+    own = cat.samples["individual"].astype(str) == str(cat.individuals.loc[k, "individual"])
+    dates = sorted(d for d in cat.samples.loc[own, "date"].astype(str) if d and d != "nan")
+    if dates:
+        cat.individuals.loc[k, "first_seen"] = dates[0]
+        cat.individuals.loc[k, "last_seen"] = dates[-1]
+
+
 def merge_individuals(
     cat: Catalogue, keep: str, drop: str, reason: str, batch: str = "manual"
 ) -> None:
-    """Merge individual ``drop`` into ``keep``; recorded as a ``merge`` event."""
-    ids = cat.individuals["individual"].astype(str)
-    for ident in (keep, drop):
-        if not (ids == ident).any():
-            raise GenmonError(f"no individual {ident} in the catalogue")
-    k = cat.individuals.index[ids == keep][0]
-    d = cat.individuals.index[ids == drop][0]
+    """Merge individual ``drop`` into ``keep``; recorded as a ``merge`` event.
+
+    ``drop`` stays in the catalogue with status ``merged`` and ``merged_into``
+    ``keep`` (ids are never reused); its samples move to ``keep``.  Refuses
+    an empty reason, an individual merged into itself, and unknown or
+    already merged ids (:class:`~genmon.exceptions.GenmonError`).
+    """
+    reason = _check_reason(reason)
+    if keep == drop:
+        raise GenmonError(f"cannot merge {keep} into itself")
+    k = _individual_row(cat, keep, "the individual to keep, ")
+    d = _individual_row(cat, drop, "the individual to merge, ")
     cat.individuals.loc[d, "status"] = "merged"
     cat.individuals.loc[d, "merged_into"] = keep
     cat.individuals.loc[k, "n_samples"] = int(cat.individuals.loc[k, "n_samples"]) + int(
@@ -569,23 +613,36 @@ def split_individual(
     """Move ``samples`` of ``individual`` to a new individual; recorded as a ``split`` event.
 
     The new individual starts with the old one's genotype; re-run matching to
-    refine it.  Returns the new id.
+    refine it.  First and last detection of both are taken from their
+    samples' dates.  Refuses an empty reason or sample list, samples not
+    assigned to ``individual``, moving all of its samples (that would leave
+    it empty), and unknown or merged ids.  Returns the new id.
     """
-    ids = cat.individuals["individual"].astype(str)
-    if not (ids == individual).any():
-        raise GenmonError(f"no individual {individual} in the catalogue")
+    reason = _check_reason(reason)
+    samples = list(dict.fromkeys(str(s) for s in samples))
+    if not samples:
+        raise GenmonError(f"no samples given to split off {individual}")
+    k = _individual_row(cat, individual)
     own = cat.samples["individual"] == individual
     unknown = [s for s in samples if not ((cat.samples["sample"] == s) & own).any()]
     if unknown:
         raise GenmonError(f"samples not assigned to {individual}: {', '.join(unknown)}")
+    if int(own.sum()) == len(samples):
+        raise GenmonError(
+            f"{individual} has no samples besides {', '.join(samples)}; a split leaves at least one "
+            "sample with each individual"
+        )
     new_id = cat.issue_id()
-    row = cat.individuals[ids == individual].iloc[0].copy()
+    row = cat.individuals.loc[k].copy()
     row["individual"] = new_id
     row["n_samples"] = len(samples)
+    row = row.drop([c for c in ("_pk", "_line") if c in row.index])  # database id, file line of the old one
     cat.individuals = pd.concat([cat.individuals, pd.DataFrame([row])], ignore_index=True)
-    k = cat.individuals.index[cat.individuals["individual"] == individual][0]
+    k = cat.individuals.index[cat.individuals["individual"].astype(str) == individual][0]
     cat.individuals.loc[k, "n_samples"] = int(cat.individuals.loc[k, "n_samples"]) - len(samples)
     cat.samples.loc[own & cat.samples["sample"].isin(samples), "individual"] = new_id
+    _refresh_seen(cat, k)
+    _refresh_seen(cat, len(cat.individuals) - 1)
     cat.record(
         batch, "split", individual, new_id, details=f"{reason}; samples {', '.join(samples)}"
     )
