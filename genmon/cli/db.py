@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from ..provenance import make_provenance
-from ._options import format_choice, missing_option, reader_options
+from ._options import format_choice, info, missing_option, reader_options
 
 db_option = click.option(
     "--db",
@@ -41,7 +41,7 @@ def init_command(db: str | None, project: str | None, name: str | None, country:
 
     init_database(db, project=project, name=name, country=country)
     extra = f", project {project}" if project else ""
-    click.echo(f"{describe_url(resolve_url(db))}: schema revision {head_revision()}{extra}", err=True)
+    info(f"{describe_url(resolve_url(db))}: schema revision {head_revision()}{extra}")
 
 
 @command.command("import")
@@ -70,7 +70,7 @@ def import_command(batch: Path, db: str | None, sample_sheet: Path | None, proje
     result = import_batch(engine, batch, sample_sheet=sample_sheet, project=project, lab=lab, name=name,
                           from_format=from_format, reader_options=reader_options(missing), calibration=calibration,
                           provenance=prov)
-    click.echo(result.message(), err=True)
+    info(result.message())
 
 
 @command.command("status")
@@ -102,7 +102,7 @@ def import_calls_command(calls: tuple[Path, ...], db: str | None) -> None:
     engine = open_engine(db)
     for path in calls:
         kind, n = import_calls(engine, path, "genmon " + " ".join(sys.argv[1:]))
-        click.echo(f"{path}: {n} {kind} calls stored" if n else f"{path}: already stored, nothing written", err=True)
+        info(f"{path}: {n} {kind} calls stored" if n else f"{path}: already stored, nothing written")
 
 
 @command.command("add-bin-set")
@@ -114,4 +114,4 @@ def add_bin_set_command(bin_set: Path, db: str | None) -> None:
     from ..db.calls import store_bin_set
 
     panel, version, new = store_bin_set(open_engine(db), bin_set)
-    click.echo(f"bin set {panel} version {version}: {'stored' if new else 'already stored'}", err=True)
+    info(f"bin set {panel} version {version}: {'stored' if new else 'already stored'}")
