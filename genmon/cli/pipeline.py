@@ -47,7 +47,9 @@ def run(config: Path, cores: int, output: Path | None, snakefile: Path | None, d
     if not snakefile.is_file():
         raise GenmonError(f"workflow file {snakefile} not found; pass --snakefile")
     cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(snakefile), "--configfile", str(config),
-           "--cores", str(cores), "--printshellcmds", "--rerun-triggers", "mtime", "params", "input"]
+           "--cores", str(cores), "--rerun-triggers", "mtime", "params", "input",
+           # an option after the list, so that targets in --snakemake-args are not read as triggers
+           "--printshellcmds"]
     if output is not None:
         cmd += ["--config", f"output={output}"]
     if dry_run:
