@@ -189,14 +189,14 @@ def test_catalogue_is_an_input_of_identify_and_is_not_changed(tmp_path):
     catalogue = tmp_path / "catalogue"
     shutil.copytree(tmp_path / "season1/catalogue", catalogue)
     digest = {f.name: f.read_bytes() for f in catalogue.iterdir()}
-    # ... which the second run matches against: every sample is a recapture
+    # ... which the second run matches against, saving the update in its own output folder
     second = _quick_demo_config(tmp_path)
     second["catalogue"] = str(catalogue)
     second["output"] = str(tmp_path / "season2")
     path = _write_config(second, tmp_path / "s2.yaml")
     res = _run(path, ROOT, "--snakemake-args", target.format(out=second["output"]))
     assert res.returncode == 0, res.stderr[-3000:]
-    assert f"--catalogue {catalogue} --save-catalogue {tmp_path}/season2/catalogue" in res.stdout
+    assert f"--catalogue {catalogue} --save-catalogue {tmp_path}/season2/catalogue" in res.stdout + res.stderr
     assert {f.name: f.read_bytes() for f in catalogue.iterdir()} == digest  # the input is left as it was
     saved = json.loads((tmp_path / "season2/catalogue/catalogue.json").read_text())
     assert len(saved["batches"]) == 2
@@ -219,9 +219,10 @@ def test_database_workflow_on_sqlite(tmp_path):
     res = _run(path, ROOT)
     assert res.returncode == 0, res.stderr[-3000:]
     results = tmp_path / "results"
-    assert "genmon -v db init --db" in res.stdout and "--project RU-LLNP-2024" in res.stdout
-    assert "genmon -v consensus --db" in res.stdout and "genmon -v identify --db" in res.stdout
-    assert "genmon -v census --db" in res.stdout
+    log = res.stdout + res.stderr
+    assert "genmon -v db init --db" in log and "--project RU-LLNP-2024" in log
+    assert "genmon -v consensus --db" in log and "genmon -v identify --db" in log
+    assert "genmon -v census --db" in log
     with sqlite3.connect(db) as conn:
         n_individuals = conn.execute("select count(*) from individuals").fetchone()[0]
         n_batches = conn.execute("select count(*) from batches").fetchone()[0]
