@@ -40,3 +40,14 @@ def check_output(path: Path, force: bool) -> None:
 
 def reader_options(missing: str | None) -> dict:
     return {} if missing is None else {"missing": missing}
+
+
+def info(message: str) -> None:
+    """Print an informational line ("wrote ...") on stderr, unless ``genmon -q`` asked for errors only.
+
+    Errors and warnings do not go through here: they are printed by the command group.
+    """
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and (ctx.find_root().obj or {}).get("quiet"):
+        return
+    click.echo(message, err=True)

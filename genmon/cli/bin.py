@@ -15,7 +15,7 @@ from ..labqc.binning import apply_bins, build_bins, read_binset, read_sizes, wri
 from ..labqc.binplots import plot_size_histograms
 from ..labqc.calibration import shift_sizes
 from ..provenance import make_provenance
-from ._options import check_output, force_option, format_choice
+from ._options import check_output, force_option, format_choice, info
 
 _path = click.Path(dir_okay=False, path_type=Path)
 
@@ -135,7 +135,7 @@ def build(sizes, output, genotypes, to_format, peaks, panel, bin_version, repeat
         if plot is not None:
             plot_size_histograms(data, binset, tmp[3], fmt=plot.suffix.lstrip(".").lower())
     n_bins = sum(len(lb.bins) for lb in binset.loci.values())
-    click.echo(f"wrote {output} ({len(binset.loci)} loci, {n_bins} bins) and {genotypes}", err=True)
+    info(f"wrote {output} ({len(binset.loci)} loci, {n_bins} bins) and {genotypes}")
 
 
 @command.command("apply")
@@ -165,5 +165,5 @@ def apply(sizes, binset_file, output, to_format, peaks, allow_missing_loci, cali
         write_genotypes(result.table, tmp[0], to_format or detect_format(output, kind="writer"))
         if peaks is not None:
             _write_peaks(result.peaks, tmp[1], prov)
-    click.echo(f"wrote {output} ({result.table.n_samples} rows x {result.table.n_loci} loci; bin set "
-               f"{binset.panel} version {binset.version})", err=True)
+    info(f"wrote {output} ({result.table.n_samples} rows x {result.table.n_loci} loci; bin set "
+               f"{binset.panel} version {binset.version})")

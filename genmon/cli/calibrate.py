@@ -11,7 +11,14 @@ import click
 from ..io import read_genotypes
 from ..labqc.calibration import estimate_calibration, write_translation
 from ..provenance import make_provenance
-from ._options import check_output, force_option, format_choice, missing_option, reader_options
+from ._options import (
+    check_output,
+    force_option,
+    format_choice,
+    info,
+    missing_option,
+    reader_options,
+)
 
 
 @click.command("calibrate")
@@ -51,4 +58,4 @@ def command(lab_a, lab_b, output, name_a, name_b, from_format, tolerance, max_mi
                                                             [lab_a, lab_b]))
     write_translation(tr, output)
     n_fit = int(tr.table["fits"].sum())
-    click.echo(f"wrote {output}: {len(tr.table)} loci, {n_fit} with one offset that fits", err=True)
+    info(f"wrote {output}: {len(tr.table)} loci, {n_fit} with one offset that fits")

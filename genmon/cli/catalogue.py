@@ -33,6 +33,7 @@ from ..identify.catalogue import (
     split_individual,
     write_catalogue,
 )
+from ._options import info
 
 _EVENT_COLUMNS = ["time", "batch", "event", "individual", "other", "sample", "details"]
 
@@ -97,7 +98,7 @@ def _edit(cat_dir: Path | None, db: str | None, db_catalogue: str, kind: str, pa
 
         result, prov = edit_catalogue_in_database(db, kind, edit, catalogue=db_catalogue, command=command,
                                                   parameters=params)
-        click.echo(f"run {prov['run_id']} ({kind}) stored in the database", err=True)
+        info(f"run {prov['run_id']} ({kind}) stored in the database")
         return result
     cat = read_catalogue(cat_dir)
     result = edit(cat)
@@ -131,7 +132,7 @@ def merge_command(keep: str, drop: str, reason: str, cat_dir: Path | None, db: s
     params = {"keep": keep, "drop": drop, "reason": reason}
     _edit(cat_dir, db, db_catalogue, "catalogue-merge", params,
           lambda cat: merge_individuals(cat, keep, drop, reason))
-    click.echo(f"merged {drop} into {keep}", err=True)
+    info(f"merged {drop} into {keep}")
 
 
 @command.command("split")

@@ -10,7 +10,7 @@ from ..census.captures import read_captures
 from ..census.detectors import read_detectors
 from ..census.estimate import METHODS, estimate_abundance, estimate_density, write_census
 from ..provenance import make_provenance
-from ._options import check_output, force_option, seed_option
+from ._options import check_output, force_option, info, seed_option
 
 
 @click.command("census")
@@ -76,4 +76,4 @@ def command(captures: Path | None, out_dir: Path, methods: str, max_pop: int | N
         result.parameters.update(database=db, catalogue=db_catalogue)
     provenance = make_provenance(parameters=result.parameters, seed=result.parameters["seed"], inputs=inputs)
     write_census(result, out_dir, provenance)
-    click.echo(f"wrote {out_dir}/abundance.tsv ({len(result.abundance)} estimates)", err=True)
+    info(f"wrote {out_dir}/abundance.tsv ({len(result.abundance)} estimates)")

@@ -9,7 +9,7 @@ import click
 
 from ..labqc.batch import run_consensus, write_consensus_outputs
 from ..provenance import make_provenance
-from ._options import force_option, format_choice, missing_option, reader_options
+from ._options import force_option, format_choice, info, missing_option, reader_options
 
 
 @click.command("consensus")
@@ -87,9 +87,8 @@ def command(batch, out_dir, sample_sheet, from_format, rule, error_rates_file, m
     prov = run.provenance if db is not None else make_provenance(command_line, run.parameters, None, run.inputs)
     write_consensus_outputs(run, out_dir, prov, force=force)
     s = run.summary()
-    click.echo(
+    info(
         f"wrote {out_dir}: {s['n_samples']} samples ({s['samples']['accepted']} accepted, "
         f"{s['samples']['regenotype']} to re-genotype, {s['samples']['rejected']} rejected), "
         f"{s['calls']['confirmed']} confirmed calls",
-        err=True,
     )

@@ -8,7 +8,14 @@ import click
 
 from ..io import read_genotypes, write_genotypes
 from ..io.samplesheet import attach_sample_sheet, read_sample_sheet
-from ._options import check_output, force_option, format_choice, missing_option, reader_options
+from ._options import (
+    check_output,
+    force_option,
+    format_choice,
+    info,
+    missing_option,
+    reader_options,
+)
 
 
 @click.command("convert")
@@ -54,4 +61,4 @@ def command(
     if sample_sheet is not None:
         table = attach_sample_sheet(table, read_sample_sheet(sample_sheet))
     write_genotypes(table, output, to_format)
-    click.echo(f"wrote {output} ({table.n_samples} rows x {table.n_loci} loci)", err=True)
+    info(f"wrote {output} ({table.n_samples} rows x {table.n_loci} loci)")

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import sys
+import warnings
 from pathlib import Path
 
 import click
 
+from ..exceptions import GenmonWarning
 from ..geo import DEFAULT_DEGREE_CELL
 from ..provenance import make_provenance
-from ._options import check_output, force_option, format_choice, missing_option, reader_options
+from ._options import (
+    check_output,
+    force_option,
+    format_choice,
+    info,
+    missing_option,
+    reader_options,
+)
 
 db_option = click.option(
     "--db",
@@ -42,7 +51,7 @@ def init_command(db: str | None, project: str | None, name: str | None, country:
 
     init_database(db, project=project, name=name, country=country)
     extra = f", project {project}" if project else ""
-    click.echo(f"{describe_url(resolve_url(db))}: schema revision {head_revision()}{extra}", err=True)
+    info(f"{describe_url(resolve_url(db))}: schema revision {head_revision()}{extra}")
 
 
 @command.command("import")
@@ -71,7 +80,7 @@ def import_command(batch: Path, db: str | None, sample_sheet: Path | None, proje
     result = import_batch(engine, batch, sample_sheet=sample_sheet, project=project, lab=lab, name=name,
                           from_format=from_format, reader_options=reader_options(missing), calibration=calibration,
                           provenance=prov)
-    click.echo(result.message(), err=True)
+    info(result.message())
 
 
 @command.command("status")
@@ -103,7 +112,7 @@ def import_calls_command(calls: tuple[Path, ...], db: str | None) -> None:
     engine = open_engine(db)
     for path in calls:
         kind, n = import_calls(engine, path, "genmon " + " ".join(sys.argv[1:]))
-        click.echo(f"{path}: {n} {kind} calls stored" if n else f"{path}: already stored, nothing written", err=True)
+        info(f"{path}: {n} {kind} calls stored" if n else f"{path}: already stored, nothing written")
 
 
 @command.command("add-bin-set")
@@ -115,7 +124,7 @@ def add_bin_set_command(bin_set: Path, db: str | None) -> None:
     from ..db.calls import store_bin_set
 
     panel, version, new = store_bin_set(open_engine(db), bin_set)
-    click.echo(f"bin set {panel} version {version}: {'stored' if new else 'already stored'}", err=True)
+    info(f"bin set {panel} version {version}: {'stored' if new else 'already stored'}")
 
 
 # --------------------------------------------------------------------------- catalogue exchange
@@ -150,8 +159,8 @@ def export_catalogue_command(db, output, catalogue, lab, country, calibration, i
     n = manifest["files"]["individuals.tsv"]["rows"]
     where = ("exact coordinates" if exact_coordinates else f"coordinates on a {grid_cell:g} degree grid") \
         if include_locations else "no coordinates"
-    click.echo(f"wrote {output}: {n} individuals of catalogue {catalogue}, {where}; "
-               f"SHA-256 {manifest['package_sha256']}", err=True)
+    info(f"wrote {output}: {n} individuals of catalogue {catalogue}, {where}; "
+               f"SHA-256 {manifest['package_sha256']}")
 
 
 def _source_date():
@@ -214,11 +223,11 @@ def import_catalogue_command(package, db, out_dir, catalogue, lab, calibration, 
                           method=method, allele_mismatch=mismatch, min_loci=min_loci, min_posterior=min_posterior)
     write_merge_report(plan, out_dir, prov)
     s = plan.summary
-    click.echo(f"wrote {out_dir}/merge_report.tsv: {s['same-individual']} same individual, {s['new']} new, "
+    info(f"wrote {out_dir}/merge_report.tsv: {s['same-individual']} same individual, {s['new']} new, "
                f"{s['alias']} alias, {s['conflict']} conflict; calibration: {plan.context['calibration']}; "
-               "nothing changed in the database", err=True)
+               "nothing changed in the database")
     for warning in s["warnings"]:
-        click.echo(f"warning: {warning}", err=True)
+        warnings.warn(GenmonWarning(f"{warning}"), stacklevel=1)
 
 
 @command.command("apply-merge")
@@ -235,7 +244,7 @@ def apply_merge_command(report, db, accept) -> None:
     prov = make_provenance("genmon " + " ".join(sys.argv[1:]), {"accept": chosen, "report": str(report)}, None,
                            [report / "merge_report.tsv"] if (report / "merge_report.tsv").exists() else [])
     result = apply_merge(open_engine(db), report, chosen, prov)
-    click.echo(result.message(), err=True)
+    info(result.message())
 
 
 @command.command("export-dwca")
@@ -271,8 +280,8 @@ def export_dwca_command(ctx, output, grid, exact_coordinates, catalogue, title, 
     result = export_dwca(open_engine(db), output, grid=grid, exact_coordinates=exact_coordinates,
                          catalogue=catalogue, title=title, creator=creator, license=license_)
     for warning in result.warnings:
-        click.echo(f"warning: {warning}", err=True)
-    click.echo(result.message(), err=True)
+        warnings.warn(GenmonWarning(f"{warning}"), stacklevel=1)
+    info(result.message())
 
 
 @command.command("backup")
@@ -286,7 +295,7 @@ def backup_command(output, db, force) -> None:
     from ..db.backup import backup_database
 
     check_output(output, force)
-    click.echo(backup_database(open_engine(db), output).message("backed up"), err=True)
+    info(backup_database(open_engine(db), output).message("backed up"))
 
 
 @command.command("restore")
@@ -301,4 +310,4 @@ def restore_command(archive, db) -> None:
     from ..db import open_engine
     from ..db.backup import restore_backup
 
-    click.echo(restore_backup(open_engine(db, must_exist=False), archive).message("restored"), err=True)
+    info(restore_backup(open_engine(db, must_exist=False), archive).message("restored"))

@@ -22,6 +22,7 @@ from ._options import (
     check_output,
     force_option,
     format_choice,
+    info,
     missing_option,
     reader_options,
     threads_option,
@@ -322,10 +323,9 @@ def command(
             db, run, batch_name=batch, catalogue=db_catalogue, command="genmon " + " ".join(sys.argv[1:])
         )
         if result is None:
-            click.echo(
+            info(
                 f"all {provenance['skipped']} samples of the stored consensus are already in catalogue "
                 f"{db_catalogue}: nothing to identify",
-                err=True,
             )
             return
         provenance["inputs"] = make_provenance(inputs=extra_inputs)["inputs"]
@@ -344,10 +344,9 @@ def command(
     if save_catalogue is not None:
         write_catalogue(result.catalogue, save_catalogue)
     s = result.summary
-    click.echo(
+    info(
         f"wrote {out_dir}/assignments.tsv: {s['n_samples']} samples, {s['n_individuals']} individuals "
         f"({s['n_new']} new, {s['n_recaptured']} recaptured), {s['n_ambiguous']} ambiguous, "
         f"{s['n_unassigned']} unassigned"
         + (f"; {len(left_out[0])} samples of other species left out" if left_out else ""),
-        err=True,
     )

@@ -13,6 +13,7 @@ from ._options import (
     check_output,
     force_option,
     format_choice,
+    info,
     missing_option,
     reader_options,
     seed_option,
@@ -72,8 +73,7 @@ def command(genotypes: Path, out_dir: Path, from_format: str | None, by: str | N
     formats = {"both": ("png", "svg"), "none": ()}.get(plots, (plots,))
     write_markers(result, out_dir, provenance, table=table, plot_formats=formats)
     needed = result.identity.loci_needed
-    click.echo(
+    info(
         f"wrote {out_dir}/ ({table.n_loci} loci, {table.n_samples} samples; loci for PIsibs < 0.01: "
         f"{needed.get(0.01) or 'not reached'}, < 0.001: {needed.get(0.001) or 'not reached'})",
-        err=True,
     )

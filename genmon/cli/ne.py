@@ -14,6 +14,7 @@ from ._options import (
     check_output,
     force_option,
     format_choice,
+    info,
     missing_option,
     reader_options,
     threads_option,
@@ -210,4 +211,4 @@ def command(
     )
     provenance = make_provenance(parameters=parameters, inputs=[genotypes])
     write_ne(result, out_dir, provenance)
-    click.echo(f"wrote {out_dir}/ne.tsv ({len(result)} estimates)", err=True)
+    info(f"wrote {out_dir}/ne.tsv ({len(result)} estimates)")

@@ -18,6 +18,7 @@ from ._options import (
     check_output,
     force_option,
     format_choice,
+    info,
     missing_option,
     reader_options,
     seed_option,
@@ -126,4 +127,4 @@ def command(source: Path, out_dir: Path, offspring: str, candidates: str | None,
                            seed=result.parameters["seed"], inputs=inputs)
     (out_dir / "run.json").write_text(json.dumps(prov, indent=2, sort_keys=True) + "\n")
     n_conf = int((result.assignments["confidence"] == "*").sum()) if len(result.assignments) else 0
-    click.echo(f"wrote {out_dir}/parentage.tsv ({len(result.assignments)} offspring, {n_conf} at 95 %)", err=True)
+    info(f"wrote {out_dir}/parentage.tsv ({len(result.assignments)} offspring, {n_conf} at 95 %)")

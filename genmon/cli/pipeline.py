@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 import click
 
 from ..exceptions import GenmonError, InputError, Problem
+from ._options import info
 
 _DEFAULT_SNAKEFILE = Path(__file__).resolve().parents[2] / "pipelines" / "Snakefile"
 
@@ -34,7 +36,7 @@ def run(config: Path, cores: int, output: Path | None, snakefile: Path | None, d
         snakemake_args: str) -> None:
     """Run the workflow described by CONFIG (YAML: batch, sample_sheet, parameters).
 
-    See pipelines/demo.yaml for every key.  Snakemake's own exit status is
+    pipelines/config.yaml documents every key; pipelines/demo.yaml runs the demo season.  Snakemake's own exit status is
     passed on; its log lines go to stderr.
     """
     if importlib.util.find_spec("snakemake") is None:
@@ -45,7 +47,9 @@ def run(config: Path, cores: int, output: Path | None, snakefile: Path | None, d
     if not snakefile.is_file():
         raise GenmonError(f"workflow file {snakefile} not found; pass --snakefile")
     cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(snakefile), "--configfile", str(config),
-           "--cores", str(cores), "--printshellcmds", "--rerun-triggers", "mtime", "params", "input"]
+           "--cores", str(cores), "--rerun-triggers", "mtime", "params", "input",
+           # an option after the list, so that targets in --snakemake-args are not read as triggers
+           "--printshellcmds"]
     if output is not None:
         cmd += ["--config", f"output={output}"]
     if dry_run:
@@ -55,3 +59,25 @@ def run(config: Path, cores: int, output: Path | None, snakefile: Path | None, d
     if proc.returncode:
         raise GenmonError(f"the workflow failed (snakemake exit status {proc.returncode}); see the logs above "
                           "and under <output>/logs/")
+
+
+@command.command("manifest", hidden=True)
+@click.argument("inputs", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--config-json", required=True, help="The workflow's configuration as JSON.")
+@click.option("--step", "steps", multiple=True, metavar="NAME=PATH", help="A step and its provenance record.")
+def manifest(inputs: tuple[Path, ...], output: Path, config_json: str, steps: tuple[str, ...]) -> None:
+    """Write the run manifest (the workflow's last rule): genmon version, the config, the
+    SHA-256 of INPUTS (the files the config names) and each step's provenance record."""
+    from ..provenance import make_provenance
+
+    try:
+        config = json.loads(config_json)
+    except json.JSONDecodeError as exc:
+        raise click.BadParameter(f"not JSON: {exc}", param_hint="--config-json") from None
+    record = make_provenance("snakemake -s pipelines/Snakefile (genmon pipeline run)", config, config.get("seed"),
+                             inputs)
+    record["steps"] = dict(step.partition("=")[::2] for step in steps)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    info(f"wrote {output}: {len(inputs)} inputs, {len(steps)} steps")

@@ -18,6 +18,7 @@ from ._options import (
     check_output,
     force_option,
     format_choice,
+    info,
     missing_option,
     reader_options,
     seed_option,
@@ -106,7 +107,7 @@ def estimate(source: Path, out_dir: Path, estimators: str, convention: str, freq
               "inbreeding": inbreeding, "error_rate": error_rate, "bootstrap": n_boot}
     prov = make_provenance(parameters=params, seed=seed, inputs=[source])
     (out_dir / "run.json").write_text(json.dumps(prov, indent=2, sort_keys=True) + "\n")
-    click.echo(f"wrote {out_dir}/pairs.tsv ({len(pairs)} pairs)", err=True)
+    info(f"wrote {out_dir}/pairs.tsv ({len(pairs)} pairs)")
 
 
 @command.command("power")
@@ -134,4 +135,4 @@ def power(source: Path, out_dir: Path, n_pairs: int, convention: str, from_forma
     _write_tsv(report.classifier_confusion, out_dir / "power_classifier_confusion.tsv")
     prov = make_provenance(parameters=report.parameters, seed=report.parameters["seed"], inputs=[source])
     (out_dir / "run.json").write_text(json.dumps(prov, indent=2, sort_keys=True) + "\n")
-    click.echo(f"wrote {out_dir}/power_summary.tsv", err=True)
+    info(f"wrote {out_dir}/power_summary.tsv")

@@ -9,7 +9,7 @@ import click
 
 from ..reports import write_report
 from ..reports.pdf import PDF_ENGINES, html_to_pdf
-from ._options import check_output, force_option
+from ._options import check_output, force_option, info
 
 
 @click.command("report")
@@ -52,7 +52,7 @@ def command(run_dir: Path | None, output: Path, title: str, db: str | None, pdf:
             written = write_report(snapshot, output, title)
     else:
         written = write_report(run_dir, output, title)
-    click.echo(f"wrote {written[0]}", err=True)
+    info(f"wrote {written[0]}")
     if pdf:
         engine = html_to_pdf(output, pdf_path, pdf_engine)
-        click.echo(f"wrote {pdf_path} ({engine})", err=True)
+        info(f"wrote {pdf_path} ({engine})")

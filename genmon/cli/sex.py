@@ -9,7 +9,7 @@ import click
 
 from ..labqc.sex import call_sex_files
 from ..provenance import make_provenance
-from ._options import force_option, format_choice, missing_option, reader_options
+from ._options import force_option, format_choice, info, missing_option, reader_options
 from ._output import write_table_with_provenance
 
 
@@ -44,5 +44,4 @@ def command(batch, output, markers_file, species_file, from_format, min_male, mi
     prov = make_provenance("genmon " + " ".join(sys.argv[1:]), params, None, inputs)
     write_table_with_provenance(output, table, prov)
     counts = table["sex"].value_counts()
-    click.echo(f"wrote {output}: {counts.get('F', 0)} F, {counts.get('M', 0)} M, {counts.get('unknown', 0)} unknown",
-               err=True)
+    info(f"wrote {output}: {counts.get('F', 0)} F, {counts.get('M', 0)} M, {counts.get('unknown', 0)} unknown")

@@ -18,7 +18,7 @@ from ..simulate import (
     simulate_batch,
     write_batch,
 )
-from ._options import check_output, force_option, seed_option
+from ._options import check_output, force_option, info, seed_option
 
 #: CLI option name -> simulate_batch parameter (same name with "_" unless listed).
 _RENAMED = {"occasions": "n_occasions"}
@@ -306,9 +306,8 @@ def command(
     if seed is None:
         ctx.params["seed"] = result.seed
     write_batch(result, output, force=True, command=_command_line(ctx))
-    click.echo(
+    info(
         f"wrote {output}: {len(result.samples)} samples from {result.truth_info['n_sampled_individuals']} of "
         f"{result.truth.n_samples} individuals, {result.replicates.n_samples} replicate rows x "
         f"{result.replicates.n_loci} loci (seed {result.seed})",
-        err=True,
     )

@@ -9,7 +9,7 @@ import click
 
 from ..labqc.species import call_species_files, write_reference_file
 from ..provenance import make_provenance
-from ._options import force_option
+from ._options import force_option, info
 from ._output import write_table_with_provenance
 
 
@@ -68,7 +68,7 @@ def call(reads, reference, output, min_identity, min_margin, min_length, force) 
     prov = make_provenance("genmon " + " ".join(sys.argv[1:]), params, None, [*reads, reference])
     write_table_with_provenance(output, table, prov, float_format="%.6f")
     uncertain = int((table["call"] == "uncertain").sum())
-    click.echo(f"wrote {output}: {len(table)} samples, {uncertain} uncertain", err=True)
+    info(f"wrote {output}: {len(table)} samples, {uncertain} uncertain")
 
 
 @command.command("build-reference")
@@ -88,4 +88,4 @@ def build_reference(sources, output, force) -> None:
     _check(output, force)
     output.parent.mkdir(parents=True, exist_ok=True)
     n = write_reference_file(list(sources), output)
-    click.echo(f"wrote {output}: {n} reference sequences", err=True)
+    info(f"wrote {output}: {n} reference sequences")
