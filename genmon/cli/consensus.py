@@ -80,11 +80,12 @@ def command(batch, out_dir, sample_sheet, from_format, rule, error_rates_file, m
     if db is not None:
         from ..db.steps import consensus_from_database
 
-        run = consensus_from_database(db, batch_name, command_line, error_rates_file=error_rates_file, **options)
+        run, prov = consensus_from_database(db, batch_name, command_line, error_rates_file=error_rates_file,
+                                            **options)
     else:
         run = run_consensus(list(batch), sample_sheet=sample_sheet, from_format=from_format,
                             reader_options=reader_options(missing), error_rates_file=error_rates_file, **options)
-    prov = run.provenance if db is not None else make_provenance(command_line, run.parameters, None, run.inputs)
+        prov = make_provenance(command_line, run.parameters, None, run.inputs)
     write_consensus_outputs(run, out_dir, prov, force=force)
     s = run.summary()
     info(

@@ -8,13 +8,12 @@ section.
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from .engine import DEFAULT_DB, describe_url, open_engine, resolve_url, write_transaction
 from .importer import ImportResult, import_batch
 from .migrate import current_revision, head_revision, upgrade
-from .records import insert_ignore, now
+from .records import get_or_create, now
 from .schema import metadata, projects
 
 __all__ = [
@@ -36,8 +35,7 @@ __all__ = [
 def create_project(engine: Engine, code: str, **fields) -> int:
     """The id of project ``code``, created with ``fields`` when new."""
     with write_transaction(engine) as conn:
-        insert_ignore(conn, projects, [{"code": code, "created_at": now(), **fields}], ["code"])
-        return int(conn.execute(select(projects.c.id).where(projects.c.code == code)).scalar_one())
+        return get_or_create(conn, projects, "code", code, created_at=now(), **fields)
 
 
 def init_database(db=None, project: str | None = None, **project_fields) -> Engine:

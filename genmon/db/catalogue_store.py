@@ -23,8 +23,8 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection
 
 from ..exceptions import GenmonError
-from ..identify.catalogue import Catalogue
-from .records import fetch_frame, json_text, lookup_ids, now
+from ..identify.catalogue import Catalogue, format_genotypes
+from .records import alleles_array, fetch_frame, json_text, lookup_ids, now
 from .schema import catalogue_events, catalogues, detections, individual_genotypes, individuals
 
 __all__ = ["DEFAULT_CATALOGUE", "load_catalogue", "save_catalogue", "catalogue_names"]
@@ -41,13 +41,6 @@ def catalogue_names(conn: Connection) -> list[str]:
 
 def _text_or_empty(v: Any) -> str:
     return "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
-
-
-def _genotype_text(a1: Any, a2: Any) -> str:
-    def one(v: Any) -> str:
-        return "-" if v is None or pd.isna(v) else str(int(v))
-
-    return f"{one(a1)}/{one(a2)}"
 
 
 def _parse_pair(text: Any) -> tuple[int | None, int | None]:
@@ -87,11 +80,9 @@ def load_catalogue(conn: Connection, name: str = DEFAULT_CATALOGUE) -> Catalogue
         .where(individuals.c.catalogue_id == meta["id"]),
         ["pk", "locus", "a1", "a2"],
     )
-    texts = {locus: {} for locus in loci}
-    for pk, locus, a1, a2 in geno.itertuples(index=False):
-        texts.setdefault(locus, {})[int(pk)] = _genotype_text(a1, a2)
-    for locus in loci:
-        ind[locus] = [texts[locus].get(pk, "-/-") for pk in ind["_pk"]]
+    values = alleles_array(geno, "pk", ind["_pk"].tolist(), loci)
+    for j, locus in enumerate(loci):
+        ind[locus] = format_genotypes(values[:, j])
     det_rows = conn.execute(
         select(detections).where(detections.c.catalogue_id == meta["id"]).order_by(detections.c.id)
     ).mappings().all()

@@ -68,6 +68,7 @@ from ..geo import DEFAULT_DEGREE_CELL, cell_half_diagonal_m, coarsen
 from .archive import atomic_zip, write_member
 from .catalogue_store import DEFAULT_CATALOGUE
 from .migrate import current_revision
+from .records import select_in_chunks
 from .schema import (
     allele_calls,
     batches,
@@ -115,7 +116,6 @@ LICENSES = {
                      "http://creativecommons.org/licenses/by-nc/4.0/legalcode"),
 }
 _SEX = {"m": "male", "male": "male", "f": "female", "female": "female"}
-_CHUNK = 900
 
 
 @dataclass(frozen=True)
@@ -324,14 +324,6 @@ class DwcaResult:
         return f"wrote {self.path}: {self.n_occurrences} occurrences of {self.n_individuals} individuals ({where})"
 
 
-def _in_chunks(conn: Connection, stmt_for, values: Sequence) -> list:
-    out = []
-    values = list(values)
-    for start in range(0, len(values), _CHUNK):
-        out += conn.execute(stmt_for(values[start : start + _CHUNK])).all()
-    return out
-
-
 def _resolve(individual: str, by_id: dict[str, Any]) -> str:
     """Follow ``merged_into`` to the individual a merged one now belongs to."""
     seen = {individual}
@@ -372,7 +364,7 @@ def _collect(conn: Connection, catalogue: str) -> dict[str, Any]:
     run_ids = sorted({r.run_id for r in latest.values()})
     run_rows = {
         r.id: r
-        for r in _in_chunks(
+        for r in select_in_chunks(
             conn,
             lambda chunk: select(runs.c.id, runs.c.kind, runs.c.genmon_version, runs.c.parameters,
                                  runs.c.started_at).where(runs.c.id.in_(chunk)),
@@ -381,16 +373,16 @@ def _collect(conn: Connection, catalogue: str) -> dict[str, Any]:
     }
     smp = {
         r.sample_id: r
-        for r in _in_chunks(conn, lambda chunk: select(samples).where(samples.c.sample_id.in_(chunk)), ids)
+        for r in select_in_chunks(conn, lambda chunk: select(samples).where(samples.c.sample_id.in_(chunk)), ids)
     }
     species: dict[int, Any] = {}
-    for r in _in_chunks(
+    for r in select_in_chunks(
         conn,
         lambda chunk: select(species_calls).where(species_calls.c.sample_pk.in_(chunk)).order_by(species_calls.c.id),
         [s.id for s in smp.values()],
     ):
         species[r.sample_pk] = r  # the newest call wins
-    replicates = _in_chunks(
+    replicates = select_in_chunks(
         conn,
         lambda chunk: select(samples.c.sample_id, allele_calls.c.locus, func.count())
         .select_from(allele_calls)

@@ -138,9 +138,10 @@ def store_calibration(conn: Connection, lab: str, translation: Translation, cont
     The same content stored twice is one row; new content is the next version
     (as ``genmon db import --calibration`` stores them).
     """
-    from .importer import _get_or_create, _store_calibration
+    from .importer import _store_calibration
+    from .records import get_or_create
 
-    lab_id = _get_or_create(conn, labs, "code", lab)
+    lab_id = get_or_create(conn, labs, "code", lab)
     return _store_calibration(conn, lab_id, (translation, content, hashlib.sha256(content.encode()).hexdigest()))
 
 
@@ -233,14 +234,15 @@ def _exporting_lab(conn: Connection, lab: str | None, country: str | None) -> di
 
 
 def _coordinate_rows(conn: Connection, sample_ids: list[str]) -> dict[str, tuple[Any, Any, Any]]:
-    out = {}
-    unique = sorted(set(sample_ids))
-    for start in range(0, len(unique), 900):
-        chunk = unique[start:start + 900]
-        stmt = select(samples.c.sample_id, samples.c.latitude, samples.c.longitude,
-                      samples.c.coordinate_uncertainty_m).where(samples.c.sample_id.in_(chunk))
-        out.update({r[0]: tuple(r[1:]) for r in conn.execute(stmt)})
-    return out
+    from .records import select_in_chunks
+
+    rows = select_in_chunks(
+        conn,
+        lambda chunk: select(samples.c.sample_id, samples.c.latitude, samples.c.longitude,
+                             samples.c.coordinate_uncertainty_m).where(samples.c.sample_id.in_(chunk)),
+        sorted(set(sample_ids)),
+    )
+    return {r[0]: tuple(r[1:]) for r in rows}
 
 
 def _located(lat: Any, lon: Any, unc: Any, cell: float | None) -> tuple[str, str, str]:

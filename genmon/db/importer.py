@@ -36,7 +36,16 @@ from ..io import read_genotypes
 from ..model import GenotypeTable
 from ..provenance import sha256_file
 from .engine import write_transaction
-from .records import bulk_insert, insert_ignore, json_text, lookup_ids, now, record_run
+from .records import (
+    bulk_insert,
+    get_or_create,
+    insert_ignore,
+    json_text,
+    lookup_ids,
+    now,
+    record_run,
+    select_in_chunks,
+)
 from .schema import (
     allele_calls,
     batches,
@@ -152,26 +161,26 @@ def _stored_conflicts(conn: Connection, rows: dict[str, dict[str, Any]], sheet_n
     """Stored samples whose metadata the new sheet contradicts (raw data are never overwritten)."""
     problems = []
     cols = [samples.c.sample_id] + [samples.c[c] for c in SAMPLE_COLUMNS.values()]
-    ids = list(rows)
-    for start in range(0, len(ids), 900):
-        chunk = ids[start : start + 900]
-        for stored in conn.execute(select(*cols).where(samples.c.sample_id.in_(chunk))).mappings():
-            new = rows[stored["sample_id"]]
-            for col in SAMPLE_COLUMNS.values():
-                old, val = stored[col], new[col]
-                if old is None or val is None:
-                    continue
-                same = np.isclose(old, val) if isinstance(old, float) else str(old) == str(val)
-                if not same:
-                    problems.append(
-                        Problem(
-                            f'{col} "{val}" but the database holds "{old}"',
-                            "the stored value (correct a sample record with a new sample sheet only for "
-                            "fields still empty)",
-                            sheet_name,
-                            sample=stored["sample_id"],
-                        )
+    stored_rows = select_in_chunks(
+        conn, lambda chunk: select(*cols).where(samples.c.sample_id.in_(chunk)), rows, mappings=True
+    )
+    for stored in stored_rows:
+        new = rows[stored["sample_id"]]
+        for col in SAMPLE_COLUMNS.values():
+            old, val = stored[col], new[col]
+            if old is None or val is None:
+                continue
+            same = np.isclose(old, val) if isinstance(old, float) else str(old) == str(val)
+            if not same:
+                problems.append(
+                    Problem(
+                        f'{col} "{val}" but the database holds "{old}"',
+                        "the stored value (correct a sample record with a new sample sheet only for "
+                        "fields still empty)",
+                        sheet_name,
+                        sample=stored["sample_id"],
                     )
+                )
     return problems
 
 
@@ -186,11 +195,6 @@ def _validate_replicates(table: GenotypeTable, source: str) -> list[Problem]:
     for sid, r in s.loc[dup.to_numpy(), ["sample_id", "replicate_id"]].itertuples(index=False):
         problems.append(Problem(f"replicate {r} twice", "each replicate once per batch", source, sample=str(sid)))
     return problems
-
-
-def _get_or_create(conn: Connection, table, key: str, value: str, **fields) -> int:
-    insert_ignore(conn, table, [{key: value, **fields}], [key])
-    return int(conn.execute(select(table.c.id).where(table.c[key] == value)).scalar_one())
 
 
 def _pause_for_fault_test() -> None:
@@ -323,9 +327,9 @@ def _write(
             return ImportResult("unchanged", known.name, known.version, known.id, sha)
         if translation is not None and lab is None:
             lab = translation[0].lab_b  # the lab whose sizes are translated typed the batch
-        lab_id = _get_or_create(conn, labs, "code", lab) if lab else None
+        lab_id = get_or_create(conn, labs, "code", lab) if lab else None
         calibration_id = _store_calibration(conn, lab_id, translation) if translation is not None else None
-        panel_id = _get_or_create(
+        panel_id = get_or_create(
             conn,
             panels,
             "sha256",

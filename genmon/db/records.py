@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Table, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -15,7 +16,18 @@ from sqlalchemy.engine import Connection
 from .._version import __version__
 from .schema import runs
 
-__all__ = ["now", "record_run", "insert_ignore", "lookup_ids", "bulk_insert", "json_text", "fetch_frame"]
+__all__ = [
+    "now",
+    "record_run",
+    "insert_ignore",
+    "get_or_create",
+    "lookup_ids",
+    "select_in_chunks",
+    "bulk_insert",
+    "json_text",
+    "fetch_frame",
+    "alleles_array",
+]
 
 #: Rows per statement when looking ids up with ``IN (...)``.
 _CHUNK = 900
@@ -61,6 +73,22 @@ def insert_ignore(conn: Connection, table: Table, rows: Sequence[dict], keys: Se
         conn.execute(stmt, list(rows[start : start + 10_000]))
 
 
+def get_or_create(conn: Connection, table: Table, key: str, value: Any, **fields: Any) -> int:
+    """The id of the row whose unique ``key`` is ``value``, inserted with ``fields`` when new."""
+    insert_ignore(conn, table, [{key: value, **fields}], [key])
+    return int(conn.execute(select(table.c.id).where(table.c[key] == value)).scalar_one())
+
+
+def select_in_chunks(conn: Connection, stmt_for: Any, values: Iterable[Any], mappings: bool = False) -> list:
+    """Rows of ``stmt_for(chunk)`` over ``values`` split into chunks small enough for ``IN (...)``."""
+    values = list(values)
+    out: list = []
+    for start in range(0, len(values), _CHUNK):
+        result = conn.execute(stmt_for(values[start : start + _CHUNK]))
+        out += result.mappings().all() if mappings else result.all()
+    return out
+
+
 def lookup_ids(
     conn: Connection, table: Table, column: str, values: Iterable[Any], *where: Any
 ) -> dict[Any, int]:
@@ -68,14 +96,11 @@ def lookup_ids(
 
     ``where`` adds conditions (e.g. the catalogue a key is unique within).
     """
-    values = list(dict.fromkeys(values))
     col = table.c[column]
-    out: dict[Any, int] = {}
-    for start in range(0, len(values), _CHUNK):
-        chunk = values[start : start + _CHUNK]
-        stmt = select(col, table.c.id).where(col.in_(chunk), *where)
-        out.update(conn.execute(stmt).tuples().all())
-    return out
+    rows = select_in_chunks(
+        conn, lambda chunk: select(col, table.c.id).where(col.in_(chunk), *where), dict.fromkeys(values)
+    )
+    return {value: pk for value, pk in rows}
 
 
 def fetch_frame(conn: Connection, stmt: Any, columns: Sequence[str]) -> pd.DataFrame:
@@ -88,6 +113,21 @@ def fetch_frame(conn: Connection, stmt: Any, columns: Sequence[str]) -> pd.DataF
     rows = conn.execute(stmt).all()
     cols = list(zip(*rows, strict=True)) if rows else [()] * len(columns)
     return pd.DataFrame({c: list(v) for c, v in zip(columns, cols, strict=True)})
+
+
+def alleles_array(frame: pd.DataFrame, key: str, rows: Sequence[Any], loci: Sequence[str], ploidy: int = 2):
+    """``(len(rows), len(loci), ploidy)`` allele values from stored long rows (``-1`` missing).
+
+    ``frame`` has the columns ``key`` (which of ``rows``), ``locus``, ``a1`` and
+    ``a2`` (NULL for a missing allele); cells without a row stay missing.
+    """
+    values = np.full((len(rows), len(loci), ploidy), -1, dtype=np.int64)
+    if len(frame):
+        i = frame[key].map({r: k for k, r in enumerate(rows)}).to_numpy()
+        j = frame["locus"].map({x: k for k, x in enumerate(loci)}).to_numpy()
+        for k, col in enumerate(("a1", "a2")[:ploidy]):
+            values[i, j, k] = pd.to_numeric(frame[col]).fillna(-1).to_numpy(dtype=np.int64)
+    return values
 
 
 def bulk_insert(conn: Connection, table: Table, columns: Sequence[str], rows: Iterable[tuple]) -> int:

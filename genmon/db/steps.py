@@ -43,8 +43,8 @@ def consensus_from_database(
     *,
     error_rates_file: str | Path | None = None,
     **options: Any,
-) -> ConsensusRun:
-    """Consensus of an imported batch, stored in the database; the run carries ``.provenance``."""
+) -> tuple[ConsensusRun, dict[str, Any]]:
+    """Consensus of an imported batch, stored in the database; returns the run and its provenance."""
     engine = open_engine(db)
     with write_transaction(engine) as conn:
         batch = current_batch(conn, batch_name)
@@ -60,8 +60,7 @@ def consensus_from_database(
         run_id = record_run(conn, "consensus", prov)
         store_consensus(conn, run, batch, run_id)
     prov["run_id"] = run_id
-    run.provenance = prov
-    return run
+    return run, prov
 
 
 def identify_in_database(

@@ -31,7 +31,7 @@ from ..exceptions import GenmonError
 from ..model import GenotypeTable
 from .catalogue_store import DEFAULT_CATALOGUE
 from .importer import SAMPLE_COLUMNS
-from .records import bulk_insert, fetch_frame
+from .records import alleles_array, bulk_insert, fetch_frame, select_in_chunks
 from .schema import (
     allele_calls,
     batches,
@@ -87,12 +87,10 @@ def _panel(conn: Connection, panel_id: int) -> tuple[list[str], list[str], int]:
 def _sample_metadata(conn: Connection, sample_pks: list[int]) -> pd.DataFrame:
     """SAMPLE_FIELDS columns for ``sample_pks`` (in that order)."""
     cols = [samples.c.id, samples.c.sample_id] + [samples.c[c] for c in SAMPLE_COLUMNS.values()]
-    found: dict[int, dict[str, Any]] = {}
-    unique = list(dict.fromkeys(sample_pks))
-    for start in range(0, len(unique), 900):
-        chunk = unique[start : start + 900]
-        for r in conn.execute(select(*cols).where(samples.c.id.in_(chunk))).mappings():
-            found[r["id"]] = dict(r)
+    rows = select_in_chunks(
+        conn, lambda chunk: select(*cols).where(samples.c.id.in_(chunk)), dict.fromkeys(sample_pks), mappings=True
+    )
+    found = {r["id"]: r for r in rows}
     out = {"sample_id": [found[pk]["sample_id"] for pk in sample_pks]}
     for sheet_name, col in SAMPLE_COLUMNS.items():
         if sheet_name in ("timezone", "coordinate_uncertainty_m", "permit", "chain_of_custody"):
@@ -113,10 +111,6 @@ def load_replicates(conn: Connection, batch: Any) -> GenotypeTable:
         .where(pcr_replicates.c.batch_id == batch["id"])
         .order_by(pcr_replicates.c.line)
     ).all()
-    rep_pk = np.array([r[0] for r in reps], dtype=np.int64)
-    row_of = {int(pk): k for k, pk in enumerate(rep_pk)}
-    col_of = {x: j for j, x in enumerate(loci)}
-    values = np.full((len(reps), len(loci), ploidy), -1, dtype=np.int64)
     frame = fetch_frame(
         conn,
         select(allele_calls.c.replicate_pk, allele_calls.c.locus, allele_calls.c.allele_1, allele_calls.c.allele_2)
@@ -124,11 +118,7 @@ def load_replicates(conn: Connection, batch: Any) -> GenotypeTable:
         .where(pcr_replicates.c.batch_id == batch["id"]),
         ["rep", "locus", "a1", "a2"],
     )
-    if len(frame):
-        i = frame["rep"].map(row_of).to_numpy()
-        j = frame["locus"].map(col_of).to_numpy()
-        for k, col in enumerate(("a1", "a2")[:ploidy]):
-            values[i, j, k] = pd.to_numeric(frame[col]).fillna(-1).to_numpy(dtype=np.int64)
+    values = alleles_array(frame, "rep", [int(r[0]) for r in reps], loci, ploidy)
     meta = _sample_metadata(conn, [int(r[2]) for r in reps])
     meta.insert(1, "replicate_id", pd.array([r[1] for r in reps], dtype="string"))
     return GenotypeTable.from_alleles(
@@ -244,15 +234,8 @@ def load_consensus(
     latest_run = frame.groupby("sample_pk")["run_id"].transform("max")
     frame = frame[frame["run_id"] == latest_run]
     pks = sorted(frame["sample_pk"].unique().tolist())
-    row_of = {pk: k for k, pk in enumerate(pks)}
-    col_of = {x: j for j, x in enumerate(loci)}
     keep = frame["status"].isin(["confirmed", "provisional"] if include_provisional else ["confirmed"])
-    values = np.full((len(pks), len(loci), ploidy), -1, dtype=np.int64)
-    f = frame[keep.to_numpy()]
-    i = f["sample_pk"].map(row_of).to_numpy()
-    j = f["locus"].map(col_of).to_numpy()
-    for k, col in enumerate(("a1", "a2")[:ploidy]):
-        values[i, j, k] = pd.to_numeric(f[col]).fillna(-1).to_numpy(dtype=np.int64)
+    values = alleles_array(frame[keep.to_numpy()], "sample_pk", pks, loci, ploidy)
     meta = _sample_metadata(conn, pks)
     order = np.argsort(meta["sample_id"].to_numpy(), kind="stable")
     return GenotypeTable.from_alleles(
