@@ -37,9 +37,9 @@ from libc.stdlib cimport free, malloc
 # in Jacquard's order: 1 all four identical; 2 x1=x2, y1=y2; 3 x1=x2=y1; 4 x1=x2; 5 x1=y1=y2;
 # 6 y1=y2; 7 x1=y1, x2=y2; 8 x1=y1; 9 none.  (Which y gene is meant in 3, 5 and 8 does not matter:
 # the observed genotypes are unordered and every ordering is summed.)
-cdef int[9][4] _CLASS = [[0, 0, 0, 0], [0, 0, 1, 1], [0, 0, 0, 1], [0, 0, 1, 2], [0, 1, 0, 0],
-                         [0, 1, 2, 2], [0, 1, 0, 1], [0, 1, 0, 2], [0, 1, 2, 3]]
-cdef int[9] _N_CLASSES = [1, 2, 2, 3, 2, 3, 2, 3, 4]
+cdef int32_t[36] _JACQUARD = [0, 0, 0, 0,  0, 0, 1, 1,  0, 0, 0, 1,  0, 0, 1, 2,  0, 1, 0, 0,
+                              0, 1, 2, 2,  0, 1, 0, 1,  0, 1, 0, 2,  0, 1, 2, 3]
+cdef int32_t[9] _JACQUARD_CLASSES = [1, 2, 2, 3, 2, 3, 2, 3, 4]
 # Relatedness r = 2 Delta1 + Delta3 + Delta5 + Delta7 + Delta8 / 2.
 cdef double[9] _R_WEIGHT = [2.0, 0.0, 1.0, 0.0, 1.0, 0.0, 1.0, 0.5, 0.0]
 
@@ -52,26 +52,26 @@ cdef inline double _ipow(double x, int n) noexcept nogil:
     return out
 
 
-cdef double _class_prob(const int16_t* obs, int state, int cls, const double[:, ::1] freq, Py_ssize_t l,
-                        double keep, double e) noexcept nogil:
+cdef double _class_prob(const int16_t* obs, const int32_t* label, int n_genes, int cls,
+                        const double[:, ::1] freq, Py_ssize_t l, double keep, double e) noexcept nogil:
     """P(genes of one identity class show ``obs``): sum over the class's true allele t of
     p_t prod_g P(obs_g | t).  Only observed alleles contribute beyond the all-error term."""
     cdef int g, h, m = 0, n_a
     cdef int16_t a
     cdef double total
-    for g in range(4):
-        if _CLASS[state][g] == cls:
+    for g in range(n_genes):
+        if label[g] == cls:
             m = m + 1
     # t not among the class's observed alleles: every copy is an error showing its allele.
     total = _ipow(e, m)
-    for g in range(4):
-        if _CLASS[state][g] != cls:
+    for g in range(n_genes):
+        if label[g] != cls:
             continue
         a = obs[g]
         # count each distinct allele once, at its first occurrence in the class
         n_a = 0
-        for h in range(4):
-            if _CLASS[state][h] == cls and obs[h] == a:
+        for h in range(n_genes):
+            if label[h] == cls and obs[h] == a:
                 if h < g:
                     n_a = -1
                     break
@@ -82,29 +82,40 @@ cdef double _class_prob(const int16_t* obs, int state, int cls, const double[:, 
     return total
 
 
-cdef void _locus_coefficients(int16_t a, int16_t b, int16_t c, int16_t d, const double[:, ::1] freq,
-                              Py_ssize_t l, double err, int k, double* out) noexcept nogil:
-    """P(observed genotypes ab, cd | Jacquard state s) for s = 1..9 into ``out[0..8]``."""
-    cdef int16_t obs[4]
-    cdef int s, cls, ox, oy
+cdef void _locus_coefficients(const int16_t* geno, int n_ind, const int32_t* labels, const int32_t* n_classes,
+                              int n_states, const double[:, ::1] freq, Py_ssize_t l, double err, int k,
+                              double* out) noexcept nogil:
+    """P(observed unordered genotypes | identity state s) for every state into ``out[0..n_states-1]``.
+
+    ``geno`` holds the two alleles of each of ``n_ind`` individuals; ``labels`` the identity class of
+    each of their ``2 n_ind`` genes per state.  Every ordering of each heterozygote is summed."""
+    cdef int16_t obs[6]
+    cdef int s, cls, ind, flip, n_genes = 2 * n_ind
+    cdef bint skip
+    cdef int n_orders = 1 << n_ind
     cdef double e = err / k, keep = 1.0 - err, prob
-    for s in range(9):
+    for s in range(n_states):
         out[s] = 0.0
-    for ox in range(2):
-        if ox == 1 and a == b:
-            break
-        for oy in range(2):
-            if oy == 1 and c == d:
-                break
-            obs[0] = a if ox == 0 else b
-            obs[1] = b if ox == 0 else a
-            obs[2] = c if oy == 0 else d
-            obs[3] = d if oy == 0 else c
-            for s in range(9):
-                prob = 1.0
-                for cls in range(_N_CLASSES[s]):
-                    prob = prob * _class_prob(obs, s, cls, freq, l, keep, e)
-                out[s] = out[s] + prob
+    for flip in range(n_orders):
+        skip = False
+        for ind in range(n_ind):
+            if (flip >> ind) & 1:
+                if geno[2 * ind] == geno[2 * ind + 1]:
+                    skip = True
+                obs[2 * ind] = geno[2 * ind + 1]
+                obs[2 * ind + 1] = geno[2 * ind]
+            else:
+                obs[2 * ind] = geno[2 * ind]
+                obs[2 * ind + 1] = geno[2 * ind + 1]
+        if skip:
+            continue
+        for s in range(n_states):
+            prob = 1.0
+            for cls in range(n_classes[s]):
+                prob = prob * _class_prob(obs, labels + s * n_genes, n_genes, cls, freq, l, keep, e)
+                if prob == 0.0:
+                    break
+            out[s] = out[s] + prob
 
 
 cdef double _line_max(const double* lik, const double* coef, const double* cnt, int n, int i, int j,
@@ -148,10 +159,10 @@ cdef double _line_max(const double* lik, const double* coef, const double* cnt, 
     return t
 
 
-cdef int _maximise(double* coef, double* cnt, int n, const int32_t[::1] states, double* delta,
-                   double* lik, double* grad, double tol, int max_iter) noexcept nogil:
-    """Maximise sum_l cnt_l log(sum_s coef_ls delta_s) over the simplex; returns iterations used."""
-    cdef int n_states = states.shape[0]
+cdef int _maximise(double* coef, int stride, double* cnt, int n, const int32_t* states, int n_states,
+                   double* delta, double* lik, double* grad, double tol, int max_iter) noexcept nogil:
+    """Maximise sum_l cnt_l log(sum_s coef_ls delta_s) over the simplex of the given states
+    (``coef`` rows of length ``stride``); returns iterations used."""
     cdef int s, l, i, j, it
     cdef double gmax, gmin, gap, total, t
     for s in range(n_states):
@@ -159,13 +170,13 @@ cdef int _maximise(double* coef, double* cnt, int n, const int32_t[::1] states, 
     for l in range(n):
         lik[l] = 0.0
         for s in range(n_states):
-            lik[l] = lik[l] + coef[l * 9 + states[s]] * delta[s]
+            lik[l] = lik[l] + coef[l * stride + states[s]] * delta[s]
     for it in range(max_iter):
         for s in range(n_states):
             grad[s] = 0.0
         for l in range(n):
             for s in range(n_states):
-                grad[s] = grad[s] + cnt[l] * coef[l * 9 + states[s]] / lik[l]
+                grad[s] = grad[s] + cnt[l] * coef[l * stride + states[s]] / lik[l]
         i = 0
         j = -1
         gmax = grad[0]
@@ -182,11 +193,11 @@ cdef int _maximise(double* coef, double* cnt, int n, const int32_t[::1] states, 
         gap = gmax - total
         if gap <= tol or i == j:
             return it
-        t = _line_max(lik, coef, cnt, n, states[i], states[j], delta[j], 9)
+        t = _line_max(lik, coef, cnt, n, states[i], states[j], delta[j], stride)
         if t <= 0.0:
             return it
         for l in range(n):
-            lik[l] = lik[l] + t * (coef[l * 9 + states[i]] - coef[l * 9 + states[j]])
+            lik[l] = lik[l] + t * (coef[l * stride + states[i]] - coef[l * stride + states[j]])
         delta[i] = delta[i] + t
         if t >= delta[j]:
             delta[j] = 0.0
@@ -215,7 +226,7 @@ def _dyadml(const int16_t[:, :, ::1] calls not None,
     cdef int n_states = states.shape[0]
     cdef Py_ssize_t p, l
     cdef int64_t x, y
-    cdef int16_t a, b, c, d
+    cdef int16_t geno[4]
     cdef int s, used, k
     cdef double* coef
     cdef double* cnt
@@ -233,13 +244,14 @@ def _dyadml(const int16_t[:, :, ::1] calls not None,
             used = 0
             for l in range(n_loci):
                 k = n_alleles[l]
-                a = calls[x, l, 0]
-                b = calls[x, l, 1]
-                c = calls[y, l, 0]
-                d = calls[y, l, 1]
-                if k < 2 or locus_count[l] <= 0.0 or a < 0 or b < 0 or c < 0 or d < 0:
+                geno[0] = calls[x, l, 0]
+                geno[1] = calls[x, l, 1]
+                geno[2] = calls[y, l, 0]
+                geno[3] = calls[y, l, 1]
+                if k < 2 or locus_count[l] <= 0.0 or geno[0] < 0 or geno[1] < 0 or geno[2] < 0 or geno[3] < 0:
                     continue
-                _locus_coefficients(a, b, c, d, freq, l, error[l], k, coef + used * 9)
+                _locus_coefficients(geno, 2, _JACQUARD, _JACQUARD_CLASSES, 9, freq, l, error[l], k,
+                                    coef + used * 9)
                 # ratios to the unrelated state: same maximiser, well-scaled numbers
                 base = coef[used * 9 + 8]
                 for s in range(9):
@@ -253,7 +265,7 @@ def _dyadml(const int16_t[:, :, ::1] calls not None,
                 for s in range(9):
                     delta_out[p, s] = NAN
             else:
-                _maximise(coef, cnt, used, states, work, lik, work + 9, tol, max_iter)
+                _maximise(coef, 9, cnt, used, &states[0], n_states, work, lik, work + 9, tol, max_iter)
                 ll = 0.0
                 for l in range(used):
                     ll = ll + cnt[l] * log(lik[l])
@@ -269,3 +281,105 @@ def _dyadml(const int16_t[:, :, ::1] calls not None,
             free(cnt)
             free(lik)
             free(work)
+
+
+def _trioml(const int16_t[:, :, ::1] calls not None,
+            const double[:, ::1] freq not None,
+            const int32_t[::1] n_alleles not None,
+            const double[::1] error not None,
+            const double[::1] locus_count not None,
+            const int32_t[:, ::1] labels not None,
+            const int32_t[::1] n_classes not None,
+            const double[::1] r_weight not None,
+            const int16_t[:, :, ::1] references not None,
+            const int64_t[::1] pair_i not None,
+            const int64_t[::1] pair_j not None,
+            double stop_below,
+            double[::1] r_out not None,
+            int32_t[::1] reference_out not None,
+            double[::1] lnlr_out not None,
+            int32_t[::1] n_loci_out not None,
+            double tol=1e-10,
+            int max_iter=10000,
+            int num_threads=1):
+    """Wang's (2007) triadic ML: for each pair, the smallest r over the reference individuals.
+
+    ``labels`` gives the identity class of the genes (x1, x2, y1, y2, z1, z2) in each triadic
+    state; the last state must have six distinct classes (nothing identical by descent).
+    The references are scanned in order and the scan stops at the first estimate below
+    ``stop_below``."""
+    cdef Py_ssize_t n_pairs = pair_i.shape[0]
+    cdef Py_ssize_t n_loci = calls.shape[1]
+    cdef Py_ssize_t n_refs = references.shape[0]
+    cdef int n_states = labels.shape[0]
+    cdef Py_ssize_t p, l, z
+    cdef int64_t x, y
+    cdef int16_t geno[6]
+    cdef int s, used, k
+    cdef double* coef
+    cdef double* cnt
+    cdef double* lik
+    cdef double* work
+    cdef int32_t* state_index
+    cdef double base, ll, r, best_r, best_ll
+    cdef int32_t best_z
+    with nogil:
+        for p in prange(n_pairs, num_threads=num_threads, schedule="dynamic"):
+            x = pair_i[p]
+            y = pair_j[p]
+            coef = <double*> malloc(n_loci * n_states * sizeof(double))
+            cnt = <double*> malloc(n_loci * sizeof(double))
+            lik = <double*> malloc(n_loci * sizeof(double))
+            work = <double*> malloc(2 * n_states * sizeof(double))
+            state_index = <int32_t*> malloc(n_states * sizeof(int32_t))
+            for s in range(n_states):
+                state_index[s] = s
+            best_r = NAN
+            best_ll = NAN
+            best_z = -1
+            used = 0
+            for z in range(n_refs):
+                used = 0
+                for l in range(n_loci):
+                    k = n_alleles[l]
+                    geno[0] = calls[x, l, 0]
+                    geno[1] = calls[x, l, 1]
+                    geno[2] = calls[y, l, 0]
+                    geno[3] = calls[y, l, 1]
+                    geno[4] = references[z, l, 0]
+                    geno[5] = references[z, l, 1]
+                    if (k < 2 or locus_count[l] <= 0.0 or geno[0] < 0 or geno[1] < 0 or geno[2] < 0
+                            or geno[3] < 0 or geno[4] < 0 or geno[5] < 0):
+                        continue
+                    _locus_coefficients(geno, 3, &labels[0, 0], &n_classes[0], n_states, freq, l, error[l], k,
+                                        coef + used * n_states)
+                    base = coef[used * n_states + n_states - 1]
+                    for s in range(n_states):
+                        coef[used * n_states + s] = coef[used * n_states + s] / base
+                    cnt[used] = locus_count[l]
+                    used = used + 1
+                if used == 0:
+                    break
+                _maximise(coef, n_states, cnt, used, state_index, n_states, work, lik, work + n_states, tol,
+                          max_iter)
+                r = 0.0
+                for s in range(n_states):
+                    r = r + r_weight[s] * work[s]
+                if best_z < 0 or r < best_r:
+                    ll = 0.0
+                    for l in range(used):
+                        ll = ll + cnt[l] * log(lik[l])
+                    best_r = r
+                    best_ll = ll
+                    best_z = <int32_t> z
+                if best_r < stop_below:
+                    break
+            n_loci_out[p] = used
+            r_out[p] = best_r
+            lnlr_out[p] = best_ll
+            reference_out[p] = best_z
+            free(coef)
+            free(cnt)
+            free(lik)
+            free(work)
+            free(state_index)
