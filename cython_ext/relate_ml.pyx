@@ -226,7 +226,7 @@ def _dyadml(const int16_t[:, :, ::1] calls not None,
     cdef int n_states = states.shape[0]
     cdef Py_ssize_t p, l
     cdef int64_t x, y
-    cdef int16_t geno[4]
+    cdef int16_t* geno
     cdef int s, used, k
     cdef double* coef
     cdef double* cnt
@@ -241,6 +241,8 @@ def _dyadml(const int16_t[:, :, ::1] calls not None,
             cnt = <double*> malloc(n_loci * sizeof(double))
             lik = <double*> malloc(n_loci * sizeof(double))
             work = <double*> malloc(2 * 9 * sizeof(double))
+            # per-thread buffer: a C array declared outside prange would be shared by the threads
+            geno = <int16_t*> malloc(4 * sizeof(int16_t))
             used = 0
             for l in range(n_loci):
                 k = n_alleles[l]
@@ -281,6 +283,7 @@ def _dyadml(const int16_t[:, :, ::1] calls not None,
             free(cnt)
             free(lik)
             free(work)
+            free(geno)
 
 
 def _trioml(const int16_t[:, :, ::1] calls not None,
@@ -314,7 +317,7 @@ def _trioml(const int16_t[:, :, ::1] calls not None,
     cdef int n_states = labels.shape[0]
     cdef Py_ssize_t p, l, z
     cdef int64_t x, y
-    cdef int16_t geno[6]
+    cdef int16_t* geno
     cdef int s, used, k
     cdef double* coef
     cdef double* cnt
@@ -332,6 +335,7 @@ def _trioml(const int16_t[:, :, ::1] calls not None,
             lik = <double*> malloc(n_loci * sizeof(double))
             work = <double*> malloc(2 * n_states * sizeof(double))
             state_index = <int32_t*> malloc(n_states * sizeof(int32_t))
+            geno = <int16_t*> malloc(6 * sizeof(int16_t))
             for s in range(n_states):
                 state_index[s] = s
             best_r = NAN
@@ -382,4 +386,5 @@ def _trioml(const int16_t[:, :, ::1] calls not None,
             free(cnt)
             free(lik)
             free(work)
+            free(geno)
             free(state_index)

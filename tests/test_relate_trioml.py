@@ -48,7 +48,7 @@ def test_twin_likelihood_on_real_data(test_data):
     freqs = [panel.freq[k][:t.loci[k].n_alleles] for k in range(t.n_loci)]
     refs = simulate_references(panel, 1, seed=11)
     i, j = all_pairs(t.n_samples)
-    got = estimate_trioml(t, references=refs)
+    got = estimate_trioml(t, reference_individuals=refs)
     for row, a, b in zip(got.itertuples(), i, j, strict=True):
         lnlr, r, n = ref.triad(panel.calls, freqs, a, b, refs[0], inbreeding=False)
         assert row.n_loci == n
@@ -69,7 +69,7 @@ def test_kernel_reaches_the_twin_maximum(vals, inbreeding, error, seed):
         warnings.simplefilter("ignore", MonomorphicLocusWarning)
         panel = prepare_loci(t, "published")
         refs = simulate_references(panel, 1, seed)
-        got = estimate_trioml(t, inbreeding=inbreeding, error_rates=error, convention="published", references=refs)
+        got = estimate_trioml(t, inbreeding=inbreeding, error_rates=error, convention="published", reference_individuals=refs)
     freqs = [panel.freq[k][:t.loci[k].n_alleles] for k in range(t.n_loci)]
     for row, (a, b) in zip(got.itertuples(), zip(*all_pairs(t.n_samples), strict=True), strict=True):
         lnlr, r, n = ref.triad(panel.calls, freqs, a, b, refs[0], inbreeding, np.full(t.n_loci, error))
@@ -90,10 +90,10 @@ def test_symmetric_thread_invariant_and_the_smallest_over_references(vals, inbre
         warnings.simplefilter("ignore", MonomorphicLocusWarning)
         refs = simulate_references(prepare_loci(t), 5, seed=1)
         i, j = all_pairs(t.n_samples)
-        forward = estimate_trioml(t, inbreeding, pairs=(i, j), references=refs)
-        backward = estimate_trioml(t, inbreeding, pairs=(j, i), references=refs)
-        threads = estimate_trioml(t, inbreeding, pairs=(i, j), references=refs, num_threads=2)
-        single = [estimate_trioml(t, inbreeding, pairs=(i, j), references=refs[z:z + 1])["trioml"].to_numpy()
+        forward = estimate_trioml(t, inbreeding, pairs=(i, j), reference_individuals=refs)
+        backward = estimate_trioml(t, inbreeding, pairs=(j, i), reference_individuals=refs)
+        threads = estimate_trioml(t, inbreeding, pairs=(i, j), reference_individuals=refs, num_threads=2)
+        single = [estimate_trioml(t, inbreeding, pairs=(i, j), reference_individuals=refs[z:z + 1])["trioml"].to_numpy()
                   for z in range(5)]
     np.testing.assert_allclose(forward["trioml"], backward["trioml"], rtol=0, atol=1e-6, equal_nan=True)
     np.testing.assert_array_equal(forward["trioml"].to_numpy(), threads["trioml"].to_numpy())

@@ -55,7 +55,8 @@ def _read(source: Path, from_format: str | None, missing: str | None):
               help="Directory for pairs.tsv, plots and run.json.")
 @click.option("--estimator", "estimators", default=",".join(ESTIMATORS), show_default=True,
               help="Comma-separated estimators: qg, lr, lynchli, ritland, wang (moment estimators), dyadml "
-                   "(Milligan's dyadic maximum likelihood) and, for SNP panels, king (KING-robust kinship as "
+                   "(Milligan's dyadic maximum likelihood), trioml (Wang's triadic maximum likelihood) and, for SNP "
+                   "panels, king (KING-robust kinship as "
                    "plink2 computes it) and ibd (PLINK's Z0, Z1, Z2, PI_HAT).")
 @click.option("--convention", type=click.Choice(CONVENTIONS), default="coancestry", show_default=True,
               help="coancestry: COANCESTRY/related's conventions; published: the papers' formulas.")
@@ -64,9 +65,12 @@ def _read(source: Path, from_format: str | None, missing: str | None):
 @click.option("--classes/--no-classes", default=True, show_default=True,
               help="Add the most likely kinship class (PO, FS, HS, U) and its log-likelihood support.")
 @click.option("--inbreeding", is_flag=True,
-              help="dyadml: estimate all nine Jacquard coefficients (else only those of outbred pairs).")
+              help="dyadml and trioml: allow inbred individuals (nine Jacquard coefficients, 66 triadic ones; "
+                   "else only those of outbred individuals).")
 @click.option("--error-rate", type=click.FloatRange(0, 1, max_open=True), default=0.0, show_default=True,
-              help="Genotyping error rate per locus, used by dyadml and the kinship classes.")
+              help="Genotyping error rate per locus, used by dyadml, trioml and the kinship classes.")
+@click.option("--references", "n_reference", type=click.IntRange(min=1), default=100, show_default=True,
+              help="trioml: simulated unrelated reference individuals (seeded by --seed).")
 @click.option("--bootstrap", "n_boot", type=click.IntRange(min=0), default=0, show_default=True,
               help="Bootstrap replicates over loci for 95% intervals (<estimator>_ci_low, _ci_high); 0 = none.")
 @seed_option
@@ -76,17 +80,18 @@ def _read(source: Path, from_format: str | None, missing: str | None):
 @missing_option
 @force_option
 def estimate(source: Path, out_dir: Path, estimators: str, convention: str, frequencies: str, classes: bool,
-             inbreeding: bool, error_rate: float, n_boot: int, seed: int | None, matrix: bool, threads: int,
+             inbreeding: bool, error_rate: float, n_reference: int, n_boot: int, seed: int | None, matrix: bool,
+             threads: int,
              from_format: str | None, missing: str | None, force: bool) -> None:
     """Relatedness of every pair of individuals in SOURCE (consensus genotypes)."""
     check_output(out_dir / "pairs.tsv", force)
     chosen = [e.strip() for e in estimators.split(",") if e.strip()]
     table = _read(source, from_format, missing)
-    if n_boot and seed is None:
+    if (n_boot or "trioml" in chosen) and seed is None:
         seed = int(np.random.SeedSequence().entropy % (2**32))
     errors = np.full(table.n_loci, error_rate) if error_rate > 0 else None
     pairs = relate_pairs(table, chosen, convention, frequencies, classes, errors, num_threads=threads,
-                         inbreeding=inbreeding, bootstrap=n_boot, seed=seed)
+                         inbreeding=inbreeding, bootstrap=n_boot, seed=seed, n_reference=n_reference)
     out_dir.mkdir(parents=True, exist_ok=True)
     _write_tsv(pairs, out_dir / "pairs.tsv")
     # one value column per estimator: PLINK's IBD is summarised by PI_HAT
@@ -105,6 +110,8 @@ def estimate(source: Path, out_dir: Path, estimators: str, convention: str, freq
         plot_network(pairs, out_dir / "kinship_network.svg")
     params = {"estimators": chosen, "convention": convention, "frequencies": frequencies, "classes": classes,
               "inbreeding": inbreeding, "error_rate": error_rate, "bootstrap": n_boot}
+    if "trioml" in chosen:
+        params["trioml_references"] = n_reference
     prov = make_provenance(parameters=params, seed=seed, inputs=[source])
     (out_dir / "run.json").write_text(json.dumps(prov, indent=2, sort_keys=True) + "\n")
     info(f"wrote {out_dir}/pairs.tsv ({len(pairs)} pairs)")

@@ -7,6 +7,7 @@ from .moments import CONVENTIONS, ESTIMATORS, estimate_relatedness
 from .pairs import relate_pairs
 from .parentage import ParentageResult, assign_parentage, parentage_lod
 from .power import PowerReport, relatedness_power
+from .triadic import estimate_trioml
 
 __all__ = [
     "CONVENTIONS",
@@ -19,6 +20,7 @@ __all__ = [
     "classify_pairs",
     "estimate_dyadml",
     "estimate_relatedness",
+    "estimate_trioml",
     "locus_resamples",
     "pair_log_likelihoods",
     "parentage_lod",

@@ -18,8 +18,9 @@ from .classes import classify_pairs, pair_log_likelihoods
 from .ibd import plink_ibd
 from .king import king_robust
 from .likelihood import estimate_dyadml
-from .moments import ESTIMATORS, all_pairs, estimate_relatedness
+from .moments import ESTIMATORS, all_pairs, estimate_relatedness, prepare_loci
 from .power import sample_frequencies
+from .triadic import estimate_trioml, simulate_references
 
 __all__ = ["relate_pairs", "plot_histogram", "plot_network"]
 
@@ -36,11 +37,14 @@ def relate_pairs(
     inbreeding: bool = False,
     bootstrap: int = 0,
     seed: int | None = None,
+    n_reference: int = 100,
 ) -> pd.DataFrame:
     """``pairs.tsv``: id_1, id_2, n_loci, the estimators, CIs, class and class_lr, reason.
 
     ``"dyadml"`` is Milligan's dyadic ML (with ``inbreeding`` and the per-locus
-    ``error_rates``, which the kinship classes use too).  ``"king"`` among the
+    ``error_rates``, which the kinship classes use too) and ``"trioml"`` Wang's
+    triadic ML against ``n_reference`` simulated unrelated references (seeded by
+    ``seed``; column ``trioml_reference`` names the one used).  ``"king"`` among the
     estimators adds plink2's KING-robust columns (``nsnp``, ``hethet``,
     ``ibs0``, ``king``) and ``"ibd"`` PLINK's ``z0, z1, z2, pi_hat``, for SNP
     panels.  ``bootstrap`` replicates over loci (seeded by ``seed``) add
@@ -48,7 +52,7 @@ def relate_pairs(
     intervals) for the microsatellite estimators.  Pairs are processed in
     blocks of ``block`` (smaller when bootstrapping) so memory stays bounded.
     """
-    known = (*ESTIMATORS, "dyadml", "king", "ibd")
+    known = (*ESTIMATORS, "dyadml", "trioml", "king", "ibd")
     unknown = [e for e in estimators if e not in known]
     if unknown:
         raise ModelError(f"unknown estimators {', '.join(unknown)}; choose from {', '.join(known)}")
@@ -58,9 +62,13 @@ def relate_pairs(
     with_dyadml = "dyadml" in estimators
     moments = [e for e in estimators if e in ESTIMATORS]
     estimators = [e for e in estimators if e not in ("king", "ibd")]
+    references = None
+    if "trioml" in estimators:
+        references = simulate_references(prepare_loci(table, convention, num_threads=num_threads), n_reference, seed)
+    interval_estimators = [e for e in estimators if e != "trioml"]
     draws = locus_resamples(table.n_loci, bootstrap, seed) if bootstrap else None
     if bootstrap:
-        block = max(1000, min(block, 20_000_000 // (bootstrap * max(1, len(estimators)))))
+        block = max(1000, min(block, 20_000_000 // (bootstrap * max(1, len(interval_estimators)))))
     pi, pj = all_pairs(table.n_samples)
     freqs = sample_frequencies(table) if classes else None
     parts = []
@@ -71,8 +79,13 @@ def relate_pairs(
         if with_dyadml:
             ml = estimate_dyadml(table, inbreeding, error_rates, convention, (i, j), num_threads)
             part.insert(part.columns.get_loc("reason"), "dyadml", ml["dyadml"].to_numpy())
-        if draws is not None and estimators:
-            ci = bootstrap_intervals(table, estimators, draws, convention, frequencies, inbreeding, error_rates,
+        if references is not None:
+            trio = estimate_trioml(table, inbreeding, error_rates, convention, (i, j), num_threads,
+                                   reference_individuals=references)
+            part.insert(part.columns.get_loc("reason"), "trioml", trio["trioml"].to_numpy())
+            part["trioml_reference"] = trio["trioml_reference"].to_numpy()
+        if draws is not None and interval_estimators:
+            ci = bootstrap_intervals(table, interval_estimators, draws, convention, frequencies, inbreeding, error_rates,
                                      (i, j), num_threads=num_threads)
             for col in ci.columns:
                 part[col] = ci[col].to_numpy()

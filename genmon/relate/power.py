@@ -19,12 +19,13 @@ from ..model import GenotypeTable
 from ..tally import count_alleles
 from .classes import RELATIONSHIPS, classify_pairs, pair_log_likelihoods, simulate_pairs
 from .likelihood import estimate_dyadml
-from .moments import ESTIMATORS, estimate_relatedness
+from .moments import ESTIMATORS, estimate_relatedness, prepare_loci
+from .triadic import estimate_trioml, simulate_references
 
 __all__ = ["EXPECTED_R", "PowerReport", "sample_frequencies", "relatedness_power", "threshold_class"]
 
 #: Estimators the power report covers: the moment estimators and the dyadic ML.
-_ESTIMATORS = (*ESTIMATORS, "dyadml")
+_ESTIMATORS = (*ESTIMATORS, "dyadml", "trioml")
 #: Expected relatedness of each simulated class.
 EXPECTED_R = {"PO": 0.5, "FS": 0.5, "HS": 0.25, "U": 0.0}
 
@@ -62,8 +63,12 @@ def relatedness_power(
     seed: int | None = None,
     convention: str = "coancestry",
     error_rates: np.ndarray | None = None,
+    n_reference: int = 100,
 ) -> PowerReport:
-    """Simulate ``n_pairs`` pairs of every class and report how each method does."""
+    """Simulate ``n_pairs`` pairs of every class and report how each method does.
+
+    TrioML uses ``n_reference`` simulated unrelated references, drawn once from
+    the same seeded generator."""
     if seed is None:
         seed = int(np.random.SeedSequence().entropy % (2**32))
     rng = np.random.default_rng(seed)
@@ -75,6 +80,7 @@ def relatedness_power(
         error_rates = np.asarray(error_rates, dtype=np.float64)[usable]
     rows, conf_rows, class_rows, corr_parts = [], [], [], []
     true_r_all, estimates_all = [], {name: [] for name in _ESTIMATORS}
+    references = simulate_references(prepare_loci(sub, convention), n_reference, rng)
     for rel in RELATIONSHIPS:
         x, y = simulate_pairs(freqs, rel, n_pairs, rng)
         sim = GenotypeTable(np.concatenate([x, y]).astype(np.int16), sub.loci,
@@ -83,6 +89,8 @@ def relatedness_power(
         est = estimate_relatedness(sim, pairs=(idx, idx + n_pairs), convention=convention, reference=sub)
         est["dyadml"] = estimate_dyadml(sim, error_rates=error_rates, convention=convention,
                                         pairs=(idx, idx + n_pairs), reference=sub)["dyadml"]
+        est["trioml"] = estimate_trioml(sim, error_rates=error_rates, convention=convention, pairs=(idx, idx + n_pairs),
+                                        reference_individuals=references, reference=sub)["trioml"]
         for name in _ESTIMATORS:
             v = est[name].to_numpy()
             estimates_all[name].append(v)
@@ -100,6 +108,6 @@ def relatedness_power(
         v = np.concatenate(estimates_all[name])
         ok = np.isfinite(v)
         corr_parts.append({"estimator": name, "correlation": float(np.corrcoef(v[ok], truth[ok])[0, 1])})
-    params = {"n_pairs": n_pairs, "seed": seed, "convention": convention, "loci": sub.locus_id}
+    params = {"n_pairs": n_pairs, "n_reference": n_reference, "seed": seed, "convention": convention, "loci": sub.locus_id}
     return PowerReport(pd.DataFrame(rows), pd.DataFrame(corr_parts), pd.DataFrame(conf_rows),
                        pd.DataFrame(class_rows), params)

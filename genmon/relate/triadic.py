@@ -164,7 +164,8 @@ def estimate_trioml(
     num_threads: int = 1,
     n_reference: int = 100,
     seed: int | np.random.Generator | None = None,
-    references: np.ndarray | None = None,
+    reference_individuals: np.ndarray | None = None,
+    reference: GenotypeTable | None = None,
 ) -> pd.DataFrame:
     """Wang's (2007) triadic maximum-likelihood relatedness of pairs.
 
@@ -182,9 +183,12 @@ def estimate_trioml(
         As for :func:`genmon.relate.estimate_relatedness`.
     n_reference, seed
         How many unrelated reference individuals to simulate, and the seed.
-    references
+    reference_individuals
         Reference genotypes ``(n, loci, 2)`` as allele indices of the table
         (from :func:`simulate_references`); replaces ``n_reference`` and ``seed``.
+    reference
+        Table the allele frequencies come from, as for
+        :func:`genmon.relate.estimate_dyadml` (default ``table``).
 
     Returns
     -------
@@ -205,8 +209,9 @@ def estimate_trioml(
     >>> round(float(est["trioml"].iloc[0]), 6)
     1.0
     """
-    panel = prepare_loci(table, convention, None, num_threads)
+    panel = prepare_loci(table, convention, reference, num_threads)
     error = _error_vector(error_rates, table.n_loci)
+    references = reference_individuals
     if references is None:
         references = simulate_references(panel, n_reference, seed)
     pi, pj = pair_indices(table, pairs)
