@@ -73,6 +73,9 @@ def _read(source: Path, from_format: str | None, missing: str | None):
               help="trioml: simulated unrelated reference individuals (seeded by --seed).")
 @click.option("--bootstrap", "n_boot", type=click.IntRange(min=0), default=0, show_default=True,
               help="Bootstrap replicates over loci for 95% intervals (<estimator>_ci_low, _ci_high); 0 = none.")
+@click.option("--bootstrap-interval", "interval", type=click.Choice(["coancestry", "quantile"]), default="coancestry",
+              show_default=True,
+              help="Interval endpoints: COANCESTRY's order statistics, or linearly interpolated quantiles.")
 @seed_option
 @click.option("--matrix", is_flag=True, help="Also write one square matrix per estimator.")
 @threads_option
@@ -80,8 +83,8 @@ def _read(source: Path, from_format: str | None, missing: str | None):
 @missing_option
 @force_option
 def estimate(source: Path, out_dir: Path, estimators: str, convention: str, frequencies: str, classes: bool,
-             inbreeding: bool, error_rate: float, n_reference: int, n_boot: int, seed: int | None, matrix: bool,
-             threads: int,
+             inbreeding: bool, error_rate: float, n_reference: int, n_boot: int, interval: str, seed: int | None,
+             matrix: bool, threads: int,
              from_format: str | None, missing: str | None, force: bool) -> None:
     """Relatedness of every pair of individuals in SOURCE (consensus genotypes)."""
     check_output(out_dir / "pairs.tsv", force)
@@ -91,7 +94,8 @@ def estimate(source: Path, out_dir: Path, estimators: str, convention: str, freq
         seed = int(np.random.SeedSequence().entropy % (2**32))
     errors = np.full(table.n_loci, error_rate) if error_rate > 0 else None
     pairs = relate_pairs(table, chosen, convention, frequencies, classes, errors, num_threads=threads,
-                         inbreeding=inbreeding, bootstrap=n_boot, seed=seed, n_reference=n_reference)
+                         inbreeding=inbreeding, bootstrap=n_boot, seed=seed, n_reference=n_reference,
+                         interval=interval)
     out_dir.mkdir(parents=True, exist_ok=True)
     _write_tsv(pairs, out_dir / "pairs.tsv")
     # one value column per estimator: PLINK's IBD is summarised by PI_HAT
@@ -109,7 +113,8 @@ def estimate(source: Path, out_dir: Path, estimators: str, convention: str, freq
     if classes:
         plot_network(pairs, out_dir / "kinship_network.svg")
     params = {"estimators": chosen, "convention": convention, "frequencies": frequencies, "classes": classes,
-              "inbreeding": inbreeding, "error_rate": error_rate, "bootstrap": n_boot}
+              "inbreeding": inbreeding, "error_rate": error_rate, "bootstrap": n_boot,
+              "bootstrap_interval": interval}
     if "trioml" in chosen:
         params["trioml_references"] = n_reference
     prov = make_provenance(parameters=params, seed=seed, inputs=[source])

@@ -1,6 +1,6 @@
 """Relatedness, kinship classes and the resolving power of a panel."""
 
-from .bootstrap import bootstrap_intervals, locus_resamples
+from .bootstrap import bootstrap_intervals, locus_resamples, percentile_limits
 from .classes import RELATIONSHIPS, classify_pairs, pair_log_likelihoods, simulate_pairs
 from .likelihood import estimate_dyadml
 from .moments import CONVENTIONS, ESTIMATORS, estimate_relatedness
@@ -22,6 +22,7 @@ __all__ = [
     "estimate_relatedness",
     "estimate_trioml",
     "locus_resamples",
+    "percentile_limits",
     "pair_log_likelihoods",
     "parentage_lod",
     "relate_pairs",

@@ -12,7 +12,7 @@ from ..exceptions import ModelError
 from ..model import GenotypeTable
 from ..plotting import new_figure, save_figure
 from ..progress import progress
-from .bootstrap import bootstrap_intervals, locus_resamples
+from .bootstrap import bootstrap_intervals
 from .checks import quiet_after_first, warn_untyped_individuals
 from .classes import classify_pairs, pair_log_likelihoods
 from .ibd import plink_ibd
@@ -38,6 +38,7 @@ def relate_pairs(
     bootstrap: int = 0,
     seed: int | None = None,
     n_reference: int = 100,
+    interval: str = "coancestry",
 ) -> pd.DataFrame:
     """``pairs.tsv``: id_1, id_2, n_loci, the estimators, CIs, class and class_lr, reason.
 
@@ -49,7 +50,8 @@ def relate_pairs(
     ``ibs0``, ``king``) and ``"ibd"`` PLINK's ``z0, z1, z2, pi_hat``, for SNP
     panels.  ``bootstrap`` replicates over loci (seeded by ``seed``) add
     ``<estimator>_ci_low`` and ``<estimator>_ci_high`` (95% percentile
-    intervals) for the microsatellite estimators.  Pairs are processed in
+    intervals, endpoints by ``interval`` as in
+    :func:`genmon.relate.percentile_limits`) for the microsatellite estimators.  Pairs are processed in
     blocks of ``block`` (smaller when bootstrapping) so memory stays bounded.
     """
     known = (*ESTIMATORS, "dyadml", "trioml", "king", "ibd")
@@ -66,8 +68,9 @@ def relate_pairs(
     if "trioml" in estimators:
         references = simulate_references(prepare_loci(table, convention, num_threads=num_threads), n_reference, seed)
     interval_estimators = [e for e in estimators if e != "trioml"]
-    draws = locus_resamples(table.n_loci, bootstrap, seed) if bootstrap else None
     if bootstrap:
+        # every block must read the same stream of locus draws
+        seed = int(np.random.default_rng().integers(2**63)) if seed is None else seed
         block = max(1000, min(block, 20_000_000 // (bootstrap * max(1, len(interval_estimators)))))
     pi, pj = all_pairs(table.n_samples)
     freqs = sample_frequencies(table) if classes else None
@@ -84,9 +87,9 @@ def relate_pairs(
                                    reference_individuals=references)
             part.insert(part.columns.get_loc("reason"), "trioml", trio["trioml"].to_numpy())
             part["trioml_reference"] = trio["trioml_reference"].to_numpy()
-        if draws is not None and interval_estimators:
-            ci = bootstrap_intervals(table, interval_estimators, draws, convention, frequencies, inbreeding, error_rates,
-                                     (i, j), num_threads=num_threads)
+        if bootstrap and interval_estimators:
+            ci = bootstrap_intervals(table, interval_estimators, bootstrap, seed, convention, frequencies, inbreeding,
+                                     error_rates, (i, j), interval=interval, num_threads=num_threads)
             for col in ci.columns:
                 part[col] = ci[col].to_numpy()
         if with_king:
