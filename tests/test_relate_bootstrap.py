@@ -86,8 +86,8 @@ def test_cli_dyadml_and_bootstrap_columns(test_data, tmp_path):
     again = runner.invoke(cli, [*args[:3], str(tmp_path / "rel2"), *args[4:]])
     assert again.exit_code == 0
     assert (tmp_path / "rel/pairs.tsv").read_text() == (tmp_path / "rel2/pairs.tsv").read_text()
-    bad = runner.invoke(cli, ["relate", str(src), "-o", str(tmp_path / "x"), "--estimator", "trioml"])
-    assert bad.exit_code != 0 and "unknown estimators trioml" in bad.output
+    bad = runner.invoke(cli, ["relate", str(src), "-o", str(tmp_path / "x"), "--estimator", "triad"])
+    assert bad.exit_code != 0 and "unknown estimators triad" in bad.output
 
 
 _COANCESTRY_NAMES = {"qg": "quellergt", "lr": "lynchrd", "lynchli": "lynchli", "ritland": "ritland", "wang": "wang",
