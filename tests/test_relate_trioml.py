@@ -150,3 +150,30 @@ def test_agrees_with_coancestry_as_closely_as_coancestry_with_itself(test_data, 
     assert ours["corr"] > itself["corr"] - 0.002
     assert ours["same"] > itself["same"] - 0.05
     assert ours["q99"] < 1.25 * itself["q99"]
+
+
+def test_bootstrap_keeps_each_pairs_reference(test_data):
+    from genmon.relate.bootstrap import bootstrap_intervals
+    from genmon.relate.likelihood import _error_vector
+    from genmon.relate.triadic import trioml_with_chosen
+
+    # two loci: every replicate counts the loci (2, 0), (1, 1) or (0, 2), with probabilities 1/4, 1/2,
+    # 1/4, so with 1,000 replicates COANCESTRY's ranks 25 and 975 are the smallest and largest of the
+    # three estimates against the pair's chosen reference
+    t = _related_example(test_data).subset(samples=range(30), loci=[0, 1])
+    panel = prepare_loci(t)
+    refs = simulate_references(panel, 20, seed=2)
+    i, j = all_pairs(t.n_samples)
+    point = estimate_trioml(t, pairs=(i, j), reference_individuals=refs)
+    chosen = point["trioml_reference"].to_numpy()
+    error = _error_vector(None, 2)
+    again = trioml_with_chosen(panel, i, j, False, error, refs, chosen, np.ones(2))
+    np.testing.assert_array_equal(again, point["trioml"].to_numpy())
+    each = np.array([trioml_with_chosen(panel, i, j, False, error, refs, chosen, np.array(c, dtype=float))
+                     for c in ((2, 0), (1, 1), (0, 2))])
+    ci = bootstrap_intervals(t, ["trioml"], 1000, 5, pairs=(i, j), trioml_references=refs, trioml_chosen=chosen)
+    ok = point["n_loci"].to_numpy() == 2
+    np.testing.assert_allclose(ci["trioml_ci_low"][ok], np.nanmin(each, axis=0)[ok])
+    np.testing.assert_allclose(ci["trioml_ci_high"][ok], np.nanmax(each, axis=0)[ok])
+    with pytest.raises(ModelError, match="trioml bootstrap needs"):
+        bootstrap_intervals(t, ["trioml"], 10, 5, pairs=(i, j))

@@ -44,10 +44,11 @@ from ..exceptions import ModelError
 from ..model import GenotypeTable
 from .likelihood import ALL_STATES, OUTBRED_STATES, _error_vector, dyadml_kernel
 from .moments import ESTIMATORS, moment_kernel, pair_indices, prepare_loci
+from .triadic import trioml_with_chosen
 
 __all__ = ["BOOTSTRAP_ESTIMATORS", "INTERVALS", "locus_resamples", "bootstrap_intervals", "percentile_limits"]
 
-BOOTSTRAP_ESTIMATORS = (*ESTIMATORS, "dyadml")
+BOOTSTRAP_ESTIMATORS = (*ESTIMATORS, "dyadml", "trioml")
 INTERVALS = ("coancestry", "quantile")
 
 
@@ -120,6 +121,8 @@ def bootstrap_intervals(
     level: float = 0.95,
     interval: str = "coancestry",
     num_threads: int = 1,
+    trioml_references: np.ndarray | None = None,
+    trioml_chosen: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Percentile bootstrap intervals ``<estimator>_ci_low``, ``<estimator>_ci_high`` per pair.
 
@@ -147,6 +150,11 @@ def bootstrap_intervals(
         Coverage of the interval.
     interval
         ``"coancestry"`` or ``"quantile"``: see :func:`percentile_limits`.
+    trioml_references, trioml_chosen
+        For ``"trioml"``: the reference individuals of the point estimates
+        and, per pair, the index of the one that gave it (the
+        ``trioml_reference`` column of :func:`genmon.relate.estimate_trioml`);
+        every replicate of a pair uses that reference.
 
     Returns
     -------
@@ -160,6 +168,8 @@ def bootstrap_intervals(
     if n_boot < 1:
         raise ModelError("the number of bootstrap replicates must be at least 1")
     percentile_limits(np.zeros((1, 1)), level, interval)  # validates level and interval up front
+    if "trioml" in estimators and (trioml_references is None or trioml_chosen is None):
+        raise ModelError("the trioml bootstrap needs the point estimates' references and each pair's chosen one")
     panel = prepare_loci(table, convention, num_threads=num_threads)
     pi, pj = pair_indices(table, pairs)
     moments = [e for e in estimators if e in ESTIMATORS]
@@ -185,6 +195,10 @@ def bootstrap_intervals(
                 if "dyadml" in estimators:
                     count = np.bincount(loci, minlength=table.n_loci).astype(np.float64)
                     reps["dyadml"][row, take] = dyadml_kernel(panel, i, j, states, error, count, num_threads)[0]
+                if "trioml" in estimators:
+                    count = np.bincount(loci, minlength=table.n_loci).astype(np.float64)
+                    reps["trioml"][row, take] = trioml_with_chosen(panel, i, j, inbreeding, error, trioml_references,
+                                                                   np.asarray(trioml_chosen)[take], count, num_threads)
                 filled[take] += 1
                 todo = todo[filled[todo] < n_boot]
                 if not todo.size:

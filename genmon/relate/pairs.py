@@ -67,11 +67,10 @@ def relate_pairs(
     references = None
     if "trioml" in estimators:
         references = simulate_references(prepare_loci(table, convention, num_threads=num_threads), n_reference, seed)
-    interval_estimators = [e for e in estimators if e != "trioml"]
     if bootstrap:
         # every block must read the same stream of locus draws
         seed = int(np.random.default_rng().integers(2**63)) if seed is None else seed
-        block = max(1000, min(block, 20_000_000 // (bootstrap * max(1, len(interval_estimators)))))
+        block = max(1000, min(block, 20_000_000 // (bootstrap * max(1, len(estimators)))))
     pi, pj = all_pairs(table.n_samples)
     freqs = sample_frequencies(table) if classes else None
     parts = []
@@ -87,9 +86,11 @@ def relate_pairs(
                                    reference_individuals=references)
             part.insert(part.columns.get_loc("reason"), "trioml", trio["trioml"].to_numpy())
             part["trioml_reference"] = trio["trioml_reference"].to_numpy()
-        if bootstrap and interval_estimators:
-            ci = bootstrap_intervals(table, interval_estimators, bootstrap, seed, convention, frequencies, inbreeding,
-                                     error_rates, (i, j), interval=interval, num_threads=num_threads)
+        if bootstrap and estimators:
+            chosen = part["trioml_reference"].to_numpy() if references is not None else None
+            ci = bootstrap_intervals(table, estimators, bootstrap, seed, convention, frequencies, inbreeding,
+                                     error_rates, (i, j), interval=interval, num_threads=num_threads,
+                                     trioml_references=references, trioml_chosen=chosen)
             for col in ci.columns:
                 part[col] = ci[col].to_numpy()
         if with_king:

@@ -58,7 +58,7 @@ from ..model import GenotypeTable
 from .likelihood import _error_vector
 from .moments import LocusPanel, no_locus_reason, pair_frame, pair_indices, prepare_loci
 
-__all__ = ["triadic_states", "simulate_references", "estimate_trioml", "trioml_replicates", "STOP_BELOW"]
+__all__ = ["triadic_states", "simulate_references", "estimate_trioml", "trioml_with_chosen", "STOP_BELOW"]
 
 #: The reference scan stops at the first triadic estimate below this value (as COANCESTRY).
 STOP_BELOW = 1e-4
@@ -224,25 +224,16 @@ def estimate_trioml(
     return result
 
 
-def trioml_replicates(table: GenotypeTable, draws: np.ndarray, reference_individuals: np.ndarray,
-                      chosen: np.ndarray, pairs: tuple[np.ndarray, np.ndarray], inbreeding: bool = False,
-                      error_rates: float | np.ndarray | None = None, convention: str = "coancestry",
-                      num_threads: int = 1) -> np.ndarray:
-    """TrioML of each pair on each bootstrap resample of loci: ``(replicates, pairs)``.
 
-    Each pair keeps the reference that gave its point estimate (``chosen``, the
-    ``trioml_reference`` column), as COANCESTRY does when it bootstraps TrioML;
-    pairs without one (no shared locus) are NaN.
-    """
-    panel = prepare_loci(table, convention, num_threads=num_threads)
-    error = _error_vector(error_rates, table.n_loci)
-    pi, pj = (np.ascontiguousarray(p, dtype=np.int64) for p in pairs)
-    chosen = np.asarray(chosen)
-    out = np.full((draws.shape[0], pi.size), np.nan)
-    for b, loci in enumerate(draws):
-        count = np.bincount(loci, minlength=table.n_loci).astype(np.float64)
-        for z in np.unique(chosen[chosen >= 0]):
-            sel = np.flatnonzero(chosen == z)
-            out[b, sel] = trioml_kernel(panel, pi[sel], pj[sel], inbreeding, error,
-                                        reference_individuals[z:z + 1], count, num_threads)[0]
+def trioml_with_chosen(panel: LocusPanel, pi: np.ndarray, pj: np.ndarray, inbreeding: bool, error: np.ndarray,
+                       references: np.ndarray, chosen: np.ndarray, locus_count: np.ndarray,
+                       num_threads: int = 1) -> np.ndarray:
+    """TrioML of each pair against one given reference each (``chosen``, -1 = NaN), loci weighted by
+    ``locus_count``: a bootstrap replicate keeps the reference of the pair's point estimate, as
+    COANCESTRY does."""
+    out = np.full(pi.size, np.nan)
+    for z in np.unique(chosen[chosen >= 0]):
+        sel = np.flatnonzero(chosen == z)
+        out[sel] = trioml_kernel(panel, pi[sel], pj[sel], inbreeding, error, references[z:z + 1], locus_count,
+                                 num_threads)[0]
     return out
