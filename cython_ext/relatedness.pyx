@@ -146,9 +146,12 @@ def _moment_estimators(const int16_t[:, :, ::1] calls not None,
                 yy = (1 + (c == d)) * (t1 + t2) - 4.0 * t1 * t2
                 lw_yx = lw_yx + yy / (2.0 * t1 * t2)
                 lwr_yx = lwr_yx + (zz - 4.0 * t1 * t2) / (2.0 * t1 * t2)
-                # Ritland: sum over alleles of x_i y_i / (4 p_i); only the pair's alleles contribute.
-                xsum = (1 + (b == a)) * ((c == a) + (d == a)) / (4.0 * pa)
-                if b != a:
+                # Ritland: sum over alleles of x_i y_i / (4 p_i); only alleles both carry contribute
+                # (an allele one of them lacks adds 0 even where its leave-pair-out frequency is 0).
+                xsum = 0.0
+                if c == a or d == a:
+                    xsum = (1 + (b == a)) * ((c == a) + (d == a)) / (4.0 * pa)
+                if b != a and (c == b or d == b):
                     xsum = xsum + ((c == b) + (d == b)) / (4.0 * pb)
                 if ritland_weighted:
                     rit_num = rit_num + 2.0 * (xsum - 1.0)

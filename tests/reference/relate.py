@@ -70,7 +70,8 @@ def pair_estimates(calls, i, j, convention="coancestry"):
         for allele in set(p):
             xi = (a == allele) + (b == allele)
             yi = (c == allele) + (d == allele)
-            total += xi * yi / (4 * p[allele])
+            if xi * yi:  # an allele one of them lacks adds nothing, whatever its frequency
+                total += xi * yi / (4 * p[allele])
         if coancestry:
             rit[0] += 2 * (total - 1) / (k - 1)
             rit[1] += 1
