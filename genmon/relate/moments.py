@@ -197,6 +197,8 @@ def prepare_loci(table: GenotypeTable, convention: str = "coancestry", reference
     n_alleles = (counts > 0).sum(axis=1).astype(np.int32)
     for l_idx, locus in enumerate(table.loci):
         if totals[l_idx] == 0:
+            warnings.warn(MonomorphicLocusWarning(
+                f"locus {locus.name}: typed in no individual; it is left out of relatedness"), stacklevel=3)
             continue
         f = counts[l_idx] / totals[l_idx]
         if n_alleles[l_idx] < 2:

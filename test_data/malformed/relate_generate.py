@@ -25,6 +25,13 @@ FILES = {
         "RU-0003 165 165 176 176 207 215\n"
         "RU-0004 165 173 176 176 203 207\n"
     ),
+    # the second locus failed in every individual
+    "relate_untyped_locus.txt": (
+        "RU-0001 165 169 0 0 203 215\n"
+        "RU-0002 169 173 0 0 199 203\n"
+        "RU-0003 165 165 0 0 207 215\n"
+        "RU-0004 165 173 0 0 203 207\n"
+    ),
 }
 
 if __name__ == "__main__":
