@@ -50,6 +50,16 @@ def test_cli_untyped_locus(tmp_path):
     assert (pairs["n_loci"] == 2).all()
 
 
+def test_cli_locus_typed_in_one_individual(tmp_path):
+    src = MALFORMED / "relate_one_typed_locus.txt"
+    result = CliRunner().invoke(cli, ["relate", str(src), "--from", "related", "-o", str(tmp_path)])
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.splitlines()[0] == ("warning: locus L2: typed in one individual only; "
+                                             "it is left out of relatedness")
+    pairs = pd.read_csv(tmp_path / "pairs.tsv", sep="\t")
+    assert (pairs["n_loci"] == 2).all()
+
+
 def test_block_warnings_said_once():
     calls = np.array([[[0, 1], [0, 0]], [[1, 1], [0, 0]], [[0, 0], [0, 0]], [[-1, -1], [-1, -1]]], dtype=np.int16)
     loci = tuple(Locus(f"s{j}", ("A", "G"), kind="SNP") for j in range(2))

@@ -181,7 +181,8 @@ def prepare_loci(table: GenotypeTable, convention: str = "coancestry", reference
 
     Frequencies come from every complete genotype of ``table`` (or of
     ``reference``, same loci and allele tables); a locus with fewer than two
-    alleles warns (:class:`MonomorphicLocusWarning`) and is left out.
+    alleles, or typed in fewer than two individuals, warns
+    (:class:`MonomorphicLocusWarning`) and is left out.
     """
     if convention not in CONVENTIONS:
         raise ModelError(f"unknown convention {convention!r}; choose from {', '.join(CONVENTIONS)}")
@@ -195,10 +196,16 @@ def prepare_loci(table: GenotypeTable, convention: str = "coancestry", reference
     totals = counts.sum(axis=1)
     freq = np.zeros((table.n_loci, width))
     n_alleles = (counts > 0).sum(axis=1).astype(np.int32)
+    # a pair needs both members typed, so a locus typed in one individual of the table informs no pair
+    n_typed = (calls[:, :, 0] >= 0).sum(axis=0)
     for l_idx, locus in enumerate(table.loci):
         if totals[l_idx] == 0:
             warnings.warn(MonomorphicLocusWarning(
                 f"locus {locus.name}: typed in no individual; it is left out of relatedness"), stacklevel=3)
+            continue
+        if n_typed[l_idx] < 2:
+            warnings.warn(MonomorphicLocusWarning(
+                f"locus {locus.name}: typed in one individual only; it is left out of relatedness"), stacklevel=3)
             continue
         f = counts[l_idx] / totals[l_idx]
         if n_alleles[l_idx] < 2:
