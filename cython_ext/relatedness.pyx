@@ -12,7 +12,7 @@ Output columns: 0 Queller & Goodnight, 1 Lynch & Ritland, 2 Lynch & Li,
 """
 
 from cython.parallel cimport prange
-from libc.math cimport NAN
+from libc.math cimport NAN, isinf
 from libc.stdint cimport int16_t, int32_t, int64_t
 
 # Columns of ``locus_coef``: Wang's b, c, d, e, f, g, the locus weight 1/u, and Lynch & Li's S0.
@@ -204,7 +204,8 @@ def _moment_estimators(const int16_t[:, :, ::1] calls not None,
                 out[p, 0] = 0.5 * (_ratio(qn_xy, qd_xy) + _ratio(qn_yx, qd_yx))
             out[p, 1] = 0.5 * (_ratio(lwr_xy, lw_xy) + _ratio(lwr_yx, lw_yx))
             out[p, 2] = _ratio(ll_num, ll_den)
-            out[p, 3] = _ratio(rit_num, rit_den)
+            # an allele both carry with leave-pair-out frequency 0 makes the sum infinite: undefined
+            out[p, 3] = NAN if isinf(rit_num) else _ratio(rit_num, rit_den)
             if wsum == 0.0:
                 # No locus with a usable Wang weight (possible with unbiased moments of tiny samples).
                 out[p, 4] = NAN

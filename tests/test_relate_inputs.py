@@ -163,3 +163,13 @@ def test_every_moment_estimator_is_symmetric_in_the_pair(vals, frequencies, conv
         backward = estimate_relatedness(t, pairs=(j, i), frequencies=frequencies, convention=convention)
     for name in ("qg", "lr", "lynchli", "ritland", "wang"):
         np.testing.assert_allclose(forward[name], backward[name], rtol=1e-9, atol=1e-12, equal_nan=True, err_msg=name)
+
+
+def test_ritland_undefined_when_the_pair_alone_carries_an_allele():
+    # s0 and s1 are the only carriers of allele 100: without the pair its frequency is 0 and
+    # Ritland's term x y / (4 p) is undefined, so the estimate is NaN (as Lynch & Ritland's), not inf
+    vals = np.array([[[100, 101]], [[100, 101]], [[101, 101]], [[101, 102]], [[101, 101]]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        r = estimate_relatedness(_table(vals), ["ritland", "lr"], frequencies="exclude_pair", pairs=([0], [1]))
+    assert np.isnan(r["ritland"].iloc[0]) and np.isnan(r["lr"].iloc[0])
