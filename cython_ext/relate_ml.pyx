@@ -57,8 +57,17 @@ cdef double _class_prob(const int16_t* obs, const int32_t* label, int n_genes, i
     """P(genes of one identity class show ``obs``): sum over the class's true allele t of
     p_t prod_g P(obs_g | t).  Only observed alleles contribute beyond the all-error term."""
     cdef int g, h, m = 0, n_a
-    cdef int16_t a
+    cdef int16_t a = -1
     cdef double total
+    if e == 0.0:
+        # without errors every gene of the class shows its one true allele
+        for g in range(n_genes):
+            if label[g] == cls:
+                if a < 0:
+                    a = obs[g]
+                elif obs[g] != a:
+                    return 0.0
+        return freq[l, a]
     for g in range(n_genes):
         if label[g] == cls:
             m = m + 1

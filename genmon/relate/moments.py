@@ -206,6 +206,7 @@ def prepare_loci(table: GenotypeTable, convention: str = "coancestry", reference
         if n_typed[l_idx] < 2:
             warnings.warn(MonomorphicLocusWarning(
                 f"locus {locus.name}: typed in one individual only; it is left out of relatedness"), stacklevel=3)
+            n_alleles[l_idx] = 0  # the kernels skip loci with fewer than two alleles
             continue
         f = counts[l_idx] / totals[l_idx]
         if n_alleles[l_idx] < 2:

@@ -73,15 +73,27 @@ def maximise(coef, starts=3, seed=0):
     def neg(d):
         return -np.sum(np.log(np.maximum(coef @ d, 1e-300)))
 
-    best = (np.inf, None)
-    for start in [np.full(n, 1 / n)] + [rng.dirichlet(np.ones(n)) for _ in range(starts)]:
+    # EM for mixture weights (monotone, each step d_s <- d_s mean_l c_ls / L_l) gives one more
+    # starting point near the maximum: SLSQP alone can stall on 16 or 66 weights
+    em = np.full(n, 1 / n)
+    for _ in range(5000):
+        em = em * np.mean(coef / np.maximum(coef @ em, 1e-300)[:, None], axis=0)
+        em = em / em.sum()
+    best = (neg(em), em)
+    # and the best single state: the maximum is often a vertex, which EM approaches only slowly
+    vertex = np.eye(n)[int(np.argmax(np.sum(np.log(np.maximum(coef, 1e-300)), axis=0)))]
+    if neg(vertex) < best[0]:
+        best = (neg(vertex), vertex)
+    for start in [em, vertex, np.full(n, 1 / n)] + [rng.dirichlet(np.ones(n)) for _ in range(starts)]:
         res = minimize(neg, start, method="SLSQP", bounds=[(0, 1)] * n,
                        constraints=[{"type": "eq", "fun": lambda d: d.sum() - 1}],
                        options={"ftol": 1e-14, "maxiter": 1000})
-        if res.fun < best[0]:
-            best = (res.fun, np.clip(res.x, 0, 1))
-    delta = best[1] / best[1].sum()
-    return -neg(delta), delta
+        # judge SLSQP's answer on the simplex: its raw point may break the constraint slightly
+        x = np.clip(res.x, 0, 1)
+        x = x / x.sum()
+        if neg(x) < best[0]:
+            best = (neg(x), x)
+    return -best[0], best[1]
 
 
 def triad(calls, freqs, i, j, reference, inbreeding, errors=None):
