@@ -192,11 +192,11 @@ def bootstrap_intervals(
                     out, _ = moment_kernel(panel, coef, i, j, frequencies, num_threads, loci=loci)
                     for name in moments:
                         reps[name][row, take] = out[:, ESTIMATORS.index(name)]
+                # how often each locus was drawn: the likelihood estimators weight loci by it
+                count = np.bincount(loci, minlength=table.n_loci).astype(np.float64)
                 if "dyadml" in estimators:
-                    count = np.bincount(loci, minlength=table.n_loci).astype(np.float64)
                     reps["dyadml"][row, take] = dyadml_kernel(panel, i, j, states, error, count, num_threads)[0]
                 if "trioml" in estimators:
-                    count = np.bincount(loci, minlength=table.n_loci).astype(np.float64)
                     reps["trioml"][row, take] = trioml_with_chosen(panel, i, j, inbreeding, error, trioml_references,
                                                                    np.asarray(trioml_chosen)[take], count, num_threads)
                 filled[take] += 1
